@@ -1,0 +1,1 @@
+//! The awaaz server: configuration, HTTP API and wiring.

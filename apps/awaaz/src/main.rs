@@ -1,0 +1,2 @@
+//! The `awaaz` command.
+fn main() {}

@@ -1,0 +1,1 @@
+//! Per-conversation dialogue state and policy.

@@ -1,0 +1,1 @@
+//! Reply templates in English, Hinglish and Hindi.

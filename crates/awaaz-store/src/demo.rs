@@ -1,0 +1,1 @@
+//! The deterministic demo shop loaded into an empty database.
