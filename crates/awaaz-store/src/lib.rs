@@ -59,6 +59,12 @@ pub enum StoreError {
         /// Which kind of record.
         entity: &'static str,
     },
+    /// A record with the same key already exists (a call id used twice).
+    #[error("{entity} already exists")]
+    Conflict {
+        /// Which kind of record.
+        entity: &'static str,
+    },
     /// A stored value could not be read back (corrupt or from a newer version).
     #[error("stored {entity} has an invalid {field}")]
     Corrupt {

@@ -182,7 +182,11 @@ impl Product {
 
     /// The lowest price over all variants, in paise.
     pub fn min_price_paise(&self) -> i64 {
-        self.variants.iter().map(|v| v.price_paise).min().unwrap_or(0)
+        self.variants
+            .iter()
+            .map(|v| v.price_paise)
+            .min()
+            .unwrap_or(0)
     }
 }
 
@@ -251,7 +255,10 @@ impl OrderStatus {
 
     /// Whether the parcel has not reached the customer yet.
     pub fn is_in_transit(self) -> bool {
-        matches!(self, Self::Placed | Self::Packed | Self::Shipped | Self::OutForDelivery)
+        matches!(
+            self,
+            Self::Placed | Self::Packed | Self::Shipped | Self::OutForDelivery
+        )
     }
 }
 
@@ -359,9 +366,16 @@ impl Channel {
 
     /// Parses the key written by [`Channel::as_str`].
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Text, Self::Web, Self::Twilio, Self::Exotel, Self::Plivo, Self::Simulated]
-            .into_iter()
-            .find(|c| c.as_str() == s)
+        [
+            Self::Text,
+            Self::Web,
+            Self::Twilio,
+            Self::Exotel,
+            Self::Plivo,
+            Self::Simulated,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
     }
 }
 
@@ -418,6 +432,13 @@ impl Speaker {
             Self::Caller => "caller",
             Self::Agent => "agent",
         }
+    }
+
+    /// Parses the key written by [`Speaker::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Caller, Self::Agent]
+            .into_iter()
+            .find(|p| p.as_str() == s)
     }
 }
 
@@ -622,7 +643,9 @@ impl TicketPriority {
 
     /// Parses the key written by [`TicketPriority::as_str`].
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Low, Self::Normal, Self::High, Self::Urgent].into_iter().find(|p| p.as_str() == s)
+        [Self::Low, Self::Normal, Self::High, Self::Urgent]
+            .into_iter()
+            .find(|p| p.as_str() == s)
     }
 }
 
@@ -737,7 +760,9 @@ impl SmsStatus {
 
     /// Parses the key written by [`SmsStatus::as_str`].
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Queued, Self::Sent, Self::Failed].into_iter().find(|p| p.as_str() == s)
+        [Self::Queued, Self::Sent, Self::Failed]
+            .into_iter()
+            .find(|p| p.as_str() == s)
     }
 }
 
