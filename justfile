@@ -20,6 +20,10 @@ chat *ARGS: setup
 setup:
     mkdir -p data
 
+# Fetch pinned, hash-checked models and runtime libraries into ./models; a no-op when done (see scripts/models.py --help).
+models *ARGS:
+    @python3 scripts/models.py {{ARGS}}
+
 # Format and lint checks.
 check:
     cargo fmt --all -- --check
