@@ -36,7 +36,7 @@ use awaaz_store::{CallId, Channel, PhoneNumber};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use embedded::EmbeddedAgent;
+pub use embedded::{EmbeddedAgent, EmbeddedConfig, EmbeddedSession};
 
 /// The language mix a caller speaks and the agent answers in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]

@@ -5,9 +5,29 @@
 //! The same schemas and the same [`Tools::call`] serve the embedded agent, an
 //! LLM agent and OpenAI Realtime function calling, so every engine leaves the
 //! same records behind.
+//!
+//! ```text
+//!  name + JSON arguments ──▶ Tools::call ──▶ serde (deny unknown fields) ──▶ typed helper
+//!                                                     │ invalid: ok=false, result.error
+//!  typed arguments ──▶ Tools::lookup_order / … ───────┴──▶ dyn Store ──▶ ToolRun { outcome, value }
+//! ```
+//!
+//! Results are JSON objects written to be read by an LLM and by the reply
+//! templates alike: machine fields (`status`, `price_paise`) next to
+//! ready-made text (`price`, `summary`). A failed call always has
+//! `{"ok": false, "error": "..."}`.
+
+mod catalog;
+mod run;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+pub use catalog::{normalize_colour, normalize_size};
+pub use run::{
+    Alternative, AlternativeReason, Availability, AvailabilityAnswer, OrderLookup, SmsQueued,
+    TicketCreated, ToolContext, ToolError, ToolRun, ToolSchema, Tools, TransferRequested,
+};
 
 /// `lookup_order`: find an order by its number, or the caller's recent orders
 /// by phone number.
@@ -91,3 +111,39 @@ pub struct SendSmsArgs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
+
+impl From<ComplaintCategory> for awaaz_store::TicketCategory {
+    fn from(c: ComplaintCategory) -> Self {
+        match c {
+            ComplaintCategory::Damaged => Self::Damaged,
+            ComplaintCategory::WrongItem => Self::WrongItem,
+            ComplaintCategory::MissingItem => Self::MissingItem,
+            ComplaintCategory::RefundNotReceived => Self::RefundNotReceived,
+            ComplaintCategory::ReturnRequest => Self::ReturnRequest,
+            ComplaintCategory::CancellationRequest => Self::CancellationRequest,
+            ComplaintCategory::AddressChange => Self::AddressChange,
+            ComplaintCategory::DeliveryDelay => Self::DeliveryDelay,
+            ComplaintCategory::Other => Self::Other,
+        }
+    }
+}
+
+impl From<awaaz_store::TicketCategory> for ComplaintCategory {
+    fn from(c: awaaz_store::TicketCategory) -> Self {
+        use awaaz_store::TicketCategory as T;
+        match c {
+            T::Damaged => Self::Damaged,
+            T::WrongItem => Self::WrongItem,
+            T::MissingItem => Self::MissingItem,
+            T::RefundNotReceived => Self::RefundNotReceived,
+            T::ReturnRequest => Self::ReturnRequest,
+            T::CancellationRequest => Self::CancellationRequest,
+            T::AddressChange => Self::AddressChange,
+            T::DeliveryDelay => Self::DeliveryDelay,
+            T::Other => Self::Other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

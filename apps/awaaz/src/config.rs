@@ -1,0 +1,467 @@
+//! Settings: defaults, then `awaaz.toml`, then `AWAAZ_*` environment
+//! variables, then command-line flags; each later source wins.
+//!
+//! Every setting has one name in each source: `http_addr` in the file is
+//! `AWAAZ_HTTP_ADDR` in the environment. A wrong value stops start-up with a
+//! message naming where it came from (`AWAAZ_HTTP_ADDR: invalid socket address
+//! "foo"`); an unknown key in the file is an error too, because a misspelt
+//! setting that is silently ignored is worse than one that refuses to start.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// The file read from the working directory when no path is given.
+pub const DEFAULT_CONFIG_FILE: &str = "awaaz.toml";
+/// Where the SQLite database lives unless told otherwise.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/awaaz.db?mode=rwc";
+/// Longest caller message the agent accepts, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 2000;
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// The whole configuration of one awaaz process.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// `sqlite://…` or `postgres://…`. May hold a password: never log it.
+    pub database_url: String,
+    /// Where `awaaz serve` listens.
+    pub http_addr: SocketAddr,
+    /// The shop's name, as the agent says it in its greeting.
+    pub shop_name: String,
+    /// A `tracing` filter (`info`, `awaaz=debug,sqlx=warn`); `None` means
+    /// the command's default.
+    pub log: Option<String>,
+    /// Log line format.
+    pub log_format: LogFormat,
+    /// Most conversations held in memory at once; more are refused with 503.
+    pub max_conversations: usize,
+    /// A conversation with no message for this long is ended and forgotten.
+    pub conversation_idle_timeout: Duration,
+    /// Longest an HTTP request may take.
+    pub request_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: DEFAULT_DATABASE_URL.to_owned(),
+            http_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            shop_name: "Awaaz Store".to_owned(),
+            log: None,
+            log_format: LogFormat::Text,
+            max_conversations: 1000,
+            conversation_idle_timeout: Duration::from_secs(15 * 60),
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A setting that could not be used. The message names the setting.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The configuration file could not be read.
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The configuration file is not valid TOML or has an unknown key.
+    #[error("{}: {}", path.display(), source.message())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's complaint, which names the key.
+        #[source]
+        source: toml::de::Error,
+    },
+    /// A setting has a value awaaz cannot use.
+    #[error("{setting}: {reason}")]
+    Invalid {
+        /// Where the value came from: `AWAAZ_HTTP_ADDR`, `awaaz.toml: http_addr`, `--addr`.
+        setting: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+/// The keys `awaaz.toml` may hold: the environment names without `AWAAZ_`, in
+/// lower case.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    http_addr: Option<String>,
+    shop_name: Option<String>,
+    log: Option<String>,
+    log_format: Option<String>,
+    max_conversations: Option<i64>,
+    conversation_idle_secs: Option<i64>,
+    request_timeout_secs: Option<i64>,
+}
+
+/// Overrides given on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct CliOverrides {
+    /// `--addr`.
+    pub http_addr: Option<SocketAddr>,
+    /// `--database-url`.
+    pub database_url: Option<String>,
+}
+
+impl Config {
+    /// Loads the configuration the way the `awaaz` command does: the file at
+    /// `path` (which must exist) or `./awaaz.toml` (if it exists), then the
+    /// process environment, then `cli`.
+    pub fn load(path: Option<&Path>, cli: &CliOverrides) -> Result<Self, ConfigError> {
+        let file = match path {
+            Some(p) => Some(read_file(p)?),
+            None => {
+                let p = Path::new(DEFAULT_CONFIG_FILE);
+                if p.exists() {
+                    Some(read_file(p)?)
+                } else {
+                    None
+                }
+            }
+        };
+        let file = file.as_ref().map(|(p, text)| (p.as_path(), text.as_str()));
+        Self::from_sources(file, std::env::vars(), cli)
+    }
+
+    /// Builds a configuration from a file's text (with the path to name in
+    /// errors), environment variables and command-line overrides. Pure, so it
+    /// can be tested without touching the process environment.
+    pub fn from_sources(
+        file: Option<(&Path, &str)>,
+        env: impl IntoIterator<Item = (String, String)>,
+        cli: &CliOverrides,
+    ) -> Result<Self, ConfigError> {
+        let mut config = Self::default();
+        if let Some((path, text)) = file {
+            config.apply_file(path, text)?;
+        }
+        for (key, value) in env {
+            config.apply_env(&key, &value)?;
+        }
+        if let Some(addr) = cli.http_addr {
+            config.http_addr = addr;
+        }
+        if let Some(url) = &cli.database_url {
+            config.database_url = parse_database_url("--database-url", url)?;
+        }
+        Ok(config)
+    }
+
+    fn apply_file(&mut self, path: &Path, text: &str) -> Result<(), ConfigError> {
+        let file: FileConfig = toml::from_str(text).map_err(|source| ConfigError::Parse {
+            path: path.to_owned(),
+            source,
+        })?;
+        let name = |key: &str| format!("{}: {key}", path.display());
+        if let Some(v) = file.database_url {
+            self.database_url = parse_database_url(&name("database_url"), &v)?;
+        }
+        if let Some(v) = file.http_addr {
+            self.http_addr = parse_addr(&name("http_addr"), &v)?;
+        }
+        if let Some(v) = file.shop_name {
+            self.shop_name = parse_shop_name(&name("shop_name"), &v)?;
+        }
+        if let Some(v) = file.log {
+            self.log = Some(parse_log_filter(&name("log"), &v)?);
+        }
+        if let Some(v) = file.log_format {
+            self.log_format = parse_log_format(&name("log_format"), &v)?;
+        }
+        if let Some(v) = file.max_conversations {
+            self.max_conversations = positive(&name("max_conversations"), v)?;
+        }
+        if let Some(v) = file.conversation_idle_secs {
+            self.conversation_idle_timeout = secs(&name("conversation_idle_secs"), v)?;
+        }
+        if let Some(v) = file.request_timeout_secs {
+            self.request_timeout = secs(&name("request_timeout_secs"), v)?;
+        }
+        Ok(())
+    }
+
+    /// Applies one environment variable; variables awaaz does not know are
+    /// ignored (the environment is shared with everything else).
+    fn apply_env(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
+        match key {
+            "AWAAZ_DATABASE_URL" => self.database_url = parse_database_url(key, value)?,
+            "AWAAZ_HTTP_ADDR" => self.http_addr = parse_addr(key, value)?,
+            "AWAAZ_SHOP_NAME" => self.shop_name = parse_shop_name(key, value)?,
+            "AWAAZ_LOG" => self.log = Some(parse_log_filter(key, value)?),
+            "AWAAZ_LOG_FORMAT" => self.log_format = parse_log_format(key, value)?,
+            "AWAAZ_MAX_CONVERSATIONS" => {
+                self.max_conversations = positive(key, parse_int(key, value)?)?;
+            }
+            "AWAAZ_CONVERSATION_IDLE_SECS" => {
+                self.conversation_idle_timeout = secs(key, parse_int(key, value)?)?;
+            }
+            "AWAAZ_REQUEST_TIMEOUT_SECS" => {
+                self.request_timeout = secs(key, parse_int(key, value)?)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+fn read_file(path: &Path) -> Result<(PathBuf, String), ConfigError> {
+    std::fs::read_to_string(path)
+        .map(|text| (path.to_owned(), text))
+        .map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })
+}
+
+fn invalid(setting: &str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        setting: setting.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+fn parse_addr(setting: &str, value: &str) -> Result<SocketAddr, ConfigError> {
+    value.trim().parse().map_err(|_| {
+        invalid(
+            setting,
+            format!("invalid socket address {value:?} (expected host:port, e.g. 127.0.0.1:8080)"),
+        )
+    })
+}
+
+/// Checks only the scheme: the rest may hold a password, so it is never
+/// repeated in a message.
+fn parse_database_url(setting: &str, value: &str) -> Result<String, ConfigError> {
+    let value = value.trim();
+    let known = ["sqlite:", "postgres://", "postgresql://"];
+    if known.iter().any(|p| value.starts_with(p)) {
+        Ok(value.to_owned())
+    } else {
+        Err(invalid(setting, "expected a sqlite: or postgres:// url"))
+    }
+}
+
+fn parse_shop_name(setting: &str, value: &str) -> Result<String, ConfigError> {
+    let value = value.trim();
+    if value.is_empty() {
+        Err(invalid(setting, "must not be empty"))
+    } else {
+        Ok(value.to_owned())
+    }
+}
+
+fn parse_log_filter(setting: &str, value: &str) -> Result<String, ConfigError> {
+    tracing_subscriber::EnvFilter::try_new(value)
+        .map(|_| value.to_owned())
+        .map_err(|e| invalid(setting, format!("invalid log filter {value:?}: {e}")))
+}
+
+fn parse_log_format(setting: &str, value: &str) -> Result<LogFormat, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "text" => Ok(LogFormat::Text),
+        "json" => Ok(LogFormat::Json),
+        _ => Err(invalid(
+            setting,
+            format!("unknown log format {value:?} (expected text or json)"),
+        )),
+    }
+}
+
+fn parse_int(setting: &str, value: &str) -> Result<i64, ConfigError> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| invalid(setting, format!("invalid number {value:?}")))
+}
+
+fn positive(setting: &str, value: i64) -> Result<usize, ConfigError> {
+    usize::try_from(value)
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| invalid(setting, format!("must be a positive number, got {value}")))
+}
+
+fn secs(setting: &str, value: i64) -> Result<Duration, ConfigError> {
+    u64::try_from(value)
+        .ok()
+        .filter(|n| *n > 0)
+        .map(Duration::from_secs)
+        .ok_or_else(|| {
+            invalid(
+                setting,
+                format!("must be a positive number of seconds, got {value}"),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn load(file: Option<&str>, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let path = Path::new("awaaz.toml");
+        Config::from_sources(file.map(|t| (path, t)), env(vars), &CliOverrides::default())
+    }
+
+    #[test]
+    fn defaults_without_any_source() {
+        let c = load(None, &[]).unwrap();
+        assert_eq!(c.database_url, "sqlite://data/awaaz.db?mode=rwc");
+        assert_eq!(c.http_addr, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(c.log_format, LogFormat::Text);
+        assert_eq!(c.max_conversations, 1000);
+        assert_eq!(c.log, None);
+    }
+
+    #[test]
+    fn file_then_env_then_cli() {
+        let file = r#"
+            http_addr = "0.0.0.0:9000"
+            shop_name = "Sharma Fashions"
+            max_conversations = 10
+            log_format = "json"
+        "#;
+        let c = load(Some(file), &[("AWAAZ_HTTP_ADDR", "127.0.0.1:9001")]).unwrap();
+        assert_eq!(
+            c.http_addr,
+            "127.0.0.1:9001".parse().unwrap(),
+            "env beats file"
+        );
+        assert_eq!(c.shop_name, "Sharma Fashions");
+        assert_eq!(c.max_conversations, 10);
+        assert_eq!(c.log_format, LogFormat::Json);
+
+        let cli = CliOverrides {
+            http_addr: Some("127.0.0.1:9002".parse().unwrap()),
+            database_url: Some("postgres://db/awaaz".to_owned()),
+        };
+        let c = Config::from_sources(
+            Some((Path::new("awaaz.toml"), file)),
+            env(&[("AWAAZ_HTTP_ADDR", "127.0.0.1:9001")]),
+            &cli,
+        )
+        .unwrap();
+        assert_eq!(
+            c.http_addr,
+            "127.0.0.1:9002".parse().unwrap(),
+            "cli beats env"
+        );
+        assert_eq!(c.database_url, "postgres://db/awaaz");
+    }
+
+    #[test]
+    fn bad_env_value_names_the_variable() {
+        let err = load(None, &[("AWAAZ_HTTP_ADDR", "foo")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "AWAAZ_HTTP_ADDR: invalid socket address \"foo\" (expected host:port, e.g. 127.0.0.1:8080)"
+        );
+        let err = load(None, &[("AWAAZ_MAX_CONVERSATIONS", "0")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "AWAAZ_MAX_CONVERSATIONS: must be a positive number, got 0"
+        );
+        let err = load(None, &[("AWAAZ_MAX_CONVERSATIONS", "lots")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "AWAAZ_MAX_CONVERSATIONS: invalid number \"lots\""
+        );
+        let err = load(None, &[("AWAAZ_LOG_FORMAT", "xml")]).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("AWAAZ_LOG_FORMAT: unknown log format \"xml\""),
+            "{err}"
+        );
+        let err = load(None, &[("AWAAZ_LOG", "awaaz=loud")]).unwrap_err();
+        assert!(
+            err.to_string().starts_with("AWAAZ_LOG: invalid log filter"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn bad_database_url_never_repeats_the_password() {
+        let err = load(
+            None,
+            &[("AWAAZ_DATABASE_URL", "mysql://root:hunter2@db/shop")],
+        )
+        .unwrap_err();
+        let shown = err.to_string();
+        assert_eq!(
+            shown,
+            "AWAAZ_DATABASE_URL: expected a sqlite: or postgres:// url"
+        );
+        assert!(!shown.contains("hunter2"));
+    }
+
+    #[test]
+    fn unknown_file_key_is_named() {
+        let err = load(Some("http_adr = \"127.0.0.1:1\"\n"), &[]).unwrap_err();
+        let shown = err.to_string();
+        assert!(
+            shown.starts_with("awaaz.toml: unknown field `http_adr`"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn bad_file_value_names_file_and_key() {
+        let err = load(Some("http_addr = \"foo\"\n"), &[]).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("awaaz.toml: http_addr: invalid socket address \"foo\""),
+            "{err}"
+        );
+        let err = load(Some("request_timeout_secs = -1\n"), &[]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "awaaz.toml: request_timeout_secs: must be a positive number of seconds, got -1"
+        );
+    }
+
+    #[test]
+    fn unrelated_environment_is_ignored() {
+        let c = load(None, &[("AWAAZ_TEST_POSTGRES_URL", "x"), ("PATH", "/bin")]).unwrap();
+        assert_eq!(c, Config::default());
+    }
+
+    #[test]
+    fn missing_explicit_file_is_an_error() {
+        let err = Config::load(
+            Some(Path::new("/nonexistent/awaaz.toml")),
+            &CliOverrides::default(),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("/nonexistent/awaaz.toml: cannot read"),
+            "{err}"
+        );
+    }
+}

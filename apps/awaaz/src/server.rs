@@ -1,0 +1,162 @@
+//! Opening the store and agent, running the HTTP server, shutting it down.
+//!
+//! ```text
+//!  Config ─▶ open(): SeaStore::connect (migrations, demo shop) ─▶ EmbeddedAgent::load_with
+//!        ─▶ AppState ─▶ start_server(): bind, axum::serve + idle evictor
+//!        ─▶ ServerHandle::shutdown(): stop accepting, finish requests,
+//!           end active conversations (status `completed`)
+//! ```
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use awaaz_agent::{Agent, EmbeddedAgent, EmbeddedConfig};
+use awaaz_store::{SeaStore, Store};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::conversation::STATUS_COMPLETED;
+use crate::http::{app, AppState};
+
+/// Opens the store named by the configuration (running migrations and
+/// loading the demo shop into an empty database) and loads the agent on it.
+pub async fn open(config: &Config) -> anyhow::Result<(Arc<dyn Store>, Arc<dyn Agent>)> {
+    let store = SeaStore::connect(&config.database_url)
+        .await
+        .context("cannot open the store")?;
+    let store: Arc<dyn Store> = Arc::new(store);
+    // The agent leaves tool-call recording to `Conversations`, which links
+    // each record to the agent turn that made it.
+    let agent_config = EmbeddedConfig {
+        shop_name: config.shop_name.clone(),
+        record_tool_calls: false,
+        ..EmbeddedConfig::default()
+    };
+    let agent = EmbeddedAgent::load_with(Arc::clone(&store), agent_config)
+        .await
+        .context("cannot load the agent")?;
+    Ok((store, Arc::new(agent)))
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct ServerHandle {
+    addr: SocketAddr,
+    state: AppState,
+    shutdown: CancellationToken,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl ServerHandle {
+    /// Where it listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Its state (store, conversations, metrics), for tests and embedding.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Stops accepting connections, lets requests in flight finish, ends
+    /// every active conversation in the store and waits for all of it.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        self.shutdown.cancel();
+        self.task.await.context("server task failed")?
+    }
+
+    /// Runs until `signal` completes (then shuts down) or the server fails.
+    pub async fn run_until(mut self, signal: impl Future<Output = ()>) -> anyhow::Result<()> {
+        tokio::select! {
+            () = signal => {
+                tracing::info!("shutting down");
+                self.shutdown().await
+            }
+            ended = &mut self.task => ended.context("server task failed")?,
+        }
+    }
+}
+
+/// Opens everything `config` names and starts serving on `config.http_addr`
+/// (port 0 picks a free port). Returns the bound address and a handle.
+pub async fn start_server(config: &Config) -> anyhow::Result<(SocketAddr, ServerHandle)> {
+    let (store, agent) = open(config).await?;
+    start_with_state(AppState::new(store, agent, config), config.http_addr).await
+}
+
+/// Starts serving `state` on `addr`.
+pub async fn start_with_state(
+    state: AppState,
+    addr: SocketAddr,
+) -> anyhow::Result<(SocketAddr, ServerHandle)> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let local = listener
+        .local_addr()
+        .context("cannot read the bound address")?;
+    let shutdown = CancellationToken::new();
+
+    let task = {
+        let state = state.clone();
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            let conversations = Arc::clone(state.conversations());
+            let evictor = tokio::spawn(Arc::clone(&conversations).run_evictor(shutdown.clone()));
+            let served = axum::serve(listener, app(state))
+                .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+                .await
+                .context("server failed");
+            // Whether the server stopped on request or failed, the calls it
+            // held are over: record that before the process goes away.
+            shutdown.cancel();
+            if let Err(e) = evictor.await {
+                tracing::error!(error = %e, "idle evictor failed");
+            }
+            conversations.end_all(STATUS_COMPLETED).await;
+            served
+        })
+    };
+    tracing::info!(addr = %local, "listening");
+    Ok((
+        local,
+        ServerHandle {
+            addr: local,
+            state,
+            shutdown,
+            task,
+        },
+    ))
+}
+
+/// Completes on Ctrl-C or, on Unix, SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
