@@ -1,0 +1,389 @@
+//! Piper (VITS) voices run with ONNX Runtime.
+//!
+//! ```text
+//!  clause text ─▶ espeak-ng --ipa ─▶ IPA + punctuation ─▶ phoneme_id_map ─▶ ids
+//!     ids ─▶ ONNX session (input, input_lengths, scales) ─▶ f32 @ 22,050 Hz ─▶ 16 kHz PCM16
+//! ```
+//!
+//! The ids follow Piper's own phonemiser exactly: `^` then pad, each IPA
+//! character (after Unicode decomposition) followed by the pad `_`, `$` last;
+//! characters the voice does not know are skipped. The session is loaded once
+//! and shared; ONNX Runtime's `run` needs `&mut`, so calls take turns on a
+//! mutex (one inference is ~5 % of the audio it makes).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+use awaaz_audio::{AudioChunk, SAMPLE_RATE_HZ};
+use ort::environment::Environment;
+use ort::session::Session;
+use ort::value::Tensor;
+use unicode_normalization::UnicodeNormalization;
+
+use super::espeak::Espeak;
+use super::resample::{resample, to_pcm16_normalised};
+use crate::SpeechError;
+
+/// Output peak relative to full scale: a little headroom for the phone codec.
+const OUTPUT_PEAK: f32 = 0.9;
+
+/// The parts of a Piper voice's `.onnx.json` that synthesis needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PiperConfig {
+    /// Rate of the model's output.
+    pub sample_rate_hz: u32,
+    /// espeak-ng voice for phonemes (`en-us`).
+    pub espeak_voice: String,
+    /// Noise added to the prior (`inference.noise_scale`).
+    pub noise_scale: f32,
+    /// Speaking slowness: > 1 is slower (`inference.length_scale`).
+    pub length_scale: f32,
+    /// Noise in phoneme durations (`inference.noise_w`).
+    pub noise_w: f32,
+    /// Phoneme (one character) → ids.
+    pub phoneme_id_map: HashMap<char, Vec<i64>>,
+}
+
+impl PiperConfig {
+    /// Parses a voice's JSON config.
+    pub fn from_json(json: &str) -> Result<Self, String> {
+        let v: serde_json::Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let sample_rate_hz = v["audio"]["sample_rate"]
+            .as_u64()
+            .and_then(|r| u32::try_from(r).ok())
+            .ok_or("audio.sample_rate missing")?;
+        let espeak_voice = v["espeak"]["voice"]
+            .as_str()
+            .ok_or("espeak.voice missing")?
+            .to_owned();
+        if let Some(kind) = v["phoneme_type"].as_str() {
+            if kind != "espeak" {
+                return Err(format!(
+                    "phoneme_type {kind} is not supported (only espeak)"
+                ));
+            }
+        }
+        let scale = |key: &str, default: f32| -> f32 {
+            // JSON numbers are f64; voice scales are small, so f32 is exact enough.
+            #[allow(clippy::cast_possible_truncation)]
+            v["inference"][key].as_f64().map_or(default, |x| x as f32)
+        };
+        let map = v["phoneme_id_map"]
+            .as_object()
+            .ok_or("phoneme_id_map missing")?;
+        let mut phoneme_id_map = HashMap::with_capacity(map.len());
+        for (phoneme, ids) in map {
+            let mut chars = phoneme.chars();
+            let (Some(c), None) = (chars.next(), chars.next()) else {
+                return Err(format!("phoneme {phoneme:?} is not one character"));
+            };
+            let ids = ids
+                .as_array()
+                .ok_or("phoneme ids are not a list")?
+                .iter()
+                .map(|id| id.as_i64().ok_or("phoneme id is not an integer"))
+                .collect::<Result<Vec<_>, _>>()?;
+            phoneme_id_map.insert(c, ids);
+        }
+        for required in ['^', '$', '_'] {
+            if !phoneme_id_map.contains_key(&required) {
+                return Err(format!("phoneme_id_map lacks {required:?}"));
+            }
+        }
+        Ok(Self {
+            sample_rate_hz,
+            espeak_voice,
+            noise_scale: scale("noise_scale", 0.667),
+            length_scale: scale("length_scale", 1.0),
+            noise_w: scale("noise_w", 0.8),
+            phoneme_id_map,
+        })
+    }
+
+    /// Piper's phoneme → id mapping: `^`, pad, then each phoneme and a pad,
+    /// then `$`. Unknown phonemes are skipped, as Piper does.
+    pub fn phoneme_ids(&self, phonemes: &str) -> Vec<i64> {
+        let map = &self.phoneme_id_map;
+        let pad = &map[&'_'];
+        let mut ids = Vec::with_capacity(phonemes.len() * 2 + 3);
+        ids.extend_from_slice(&map[&'^']);
+        ids.extend_from_slice(pad);
+        for c in phonemes.nfd() {
+            if let Some(id) = map.get(&c) {
+                ids.extend_from_slice(id);
+                ids.extend_from_slice(pad);
+            }
+        }
+        ids.extend_from_slice(&map[&'$']);
+        ids
+    }
+}
+
+/// A loaded Piper voice, shared by all calls.
+#[derive(Debug)]
+pub struct PiperVoice {
+    session: Mutex<Session>,
+    config: PiperConfig,
+    espeak: Espeak,
+}
+
+impl PiperVoice {
+    /// Loads `model` (`*.onnx`) with its config beside it (`*.onnx.json`).
+    pub fn load(env: &Environment, model: &Path) -> Result<Self, SpeechError> {
+        let mut config = model.as_os_str().to_owned();
+        config.push(".json");
+        Self::load_with_config(env, model, Path::new(&config))
+    }
+
+    /// Loads `model` with the config at `config`.
+    pub fn load_with_config(
+        env: &Environment,
+        model: &Path,
+        config: &Path,
+    ) -> Result<Self, SpeechError> {
+        let load_err = |path: &Path, reason: String| SpeechError::Load {
+            what: "piper voice",
+            path: path.display().to_string(),
+            reason,
+        };
+        let json = std::fs::read_to_string(config).map_err(|e| load_err(config, e.to_string()))?;
+        let config = PiperConfig::from_json(&json).map_err(|e| load_err(model, e))?;
+        let session = Session::builder(env)
+            .and_then(|mut b| b.commit_from_file(model))
+            .map_err(|e| load_err(model, e.to_string()))?;
+        Ok(Self {
+            session: Mutex::new(session),
+            config,
+            espeak: Espeak::new(),
+        })
+    }
+
+    /// Uses a specific `espeak-ng` for phonemes.
+    pub fn with_espeak(mut self, espeak: Espeak) -> Self {
+        self.espeak = espeak;
+        self
+    }
+
+    /// The voice's config.
+    pub fn config(&self) -> &PiperConfig {
+        &self.config
+    }
+
+    /// IPA for one clause, with the clause punctuation Piper keeps (`, ; : . ? !`).
+    pub fn phonemize(&self, text: &str) -> Result<String, SpeechError> {
+        let lines = self.espeak.phonemes(text, &self.config.espeak_voice)?;
+        Ok(join_with_punctuation(
+            &lines,
+            &clause_marks(text),
+            ends_with_mark(text),
+        ))
+    }
+
+    /// Runs the model on phoneme ids: float audio at the voice's rate.
+    pub fn infer(&self, ids: &[i64]) -> Result<Vec<f32>, SpeechError> {
+        let err = |e: ort::Error| SpeechError::Inference {
+            engine: "piper",
+            reason: e.to_string(),
+        };
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let c = &self.config;
+        let input = Tensor::from_array(([1usize, ids.len()], ids.to_vec())).map_err(err)?;
+        let lengths = Tensor::from_array(([1usize], vec![ids.len() as i64])).map_err(err)?;
+        let scales = Tensor::from_array(([3usize], vec![c.noise_scale, c.length_scale, c.noise_w]))
+            .map_err(err)?;
+        let mut session = self.session.lock().map_err(|_| SpeechError::Inference {
+            engine: "piper",
+            reason: "session lock poisoned by an earlier panic".into(),
+        })?;
+        let outputs = session
+            .run(ort::inputs!["input" => input, "input_lengths" => lengths, "scales" => scales])
+            .map_err(err)?;
+        let (_, audio) = outputs["output"].try_extract_tensor::<f32>().map_err(err)?;
+        Ok(audio.to_vec())
+    }
+
+    /// Speaks one clause: 16 kHz PCM16.
+    pub fn synthesize(&self, text: &str) -> Result<AudioChunk, SpeechError> {
+        let phonemes = self.phonemize(text)?;
+        if phonemes.trim().is_empty() {
+            return Ok(AudioChunk::default());
+        }
+        let audio = self.infer(&self.config.phoneme_ids(&phonemes))?;
+        let audio = resample(&audio, self.config.sample_rate_hz, SAMPLE_RATE_HZ);
+        Ok(AudioChunk::new(to_pcm16_normalised(&audio, OUTPUT_PEAK)))
+    }
+}
+
+/// Clause punctuation in `text` that espeak breaks at, in order.
+fn clause_marks(text: &str) -> Vec<char> {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let mark = match c {
+                ',' | ';' | ':' | '.' | '?' | '!' => *c,
+                '।' | '॥' => '.',
+                _ => return None,
+            };
+            let followed_by_space = chars.get(i + 1).is_none_or(|n| n.is_whitespace());
+            let after_word = i > 0 && !chars[i - 1].is_whitespace();
+            (followed_by_space && after_word).then_some(mark)
+        })
+        .collect()
+}
+
+fn ends_with_mark(text: &str) -> bool {
+    text.trim_end()
+        .ends_with([',', ';', ':', '.', '?', '!', '।', '॥'])
+}
+
+/// Rebuilds Piper's phoneme string from espeak's clause lines: each clause's
+/// IPA, then its punctuation, and a space after a pause inside a sentence.
+/// When espeak split differently from the punctuation we see (an
+/// abbreviation, a dash), the lines are joined with spaces and only the final
+/// punctuation is kept.
+fn join_with_punctuation(lines: &[String], marks: &[char], ends_with_mark: bool) -> String {
+    let paired = marks.len() == lines.len() || (!ends_with_mark && marks.len() + 1 == lines.len());
+    let mut out = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 && !out.ends_with(' ') {
+            out.push(' ');
+        }
+        out.push_str(line);
+        if paired {
+            if let Some(mark) = marks.get(i) {
+                out.push(*mark);
+                if matches!(mark, ',' | ';' | ':') && i + 1 < lines.len() {
+                    out.push(' ');
+                }
+            }
+        }
+    }
+    if !paired && ends_with_mark {
+        if let Some(last) = marks.last() {
+            out.push(*last);
+        }
+    }
+    out
+}
+
+/// The process's ONNX Runtime environment.
+///
+/// ONNX Runtime allows one environment per process, so every ONNX model in
+/// awaaz should get it from here. The library is `dylib`, else
+/// `AWAAZ_ORT_DYLIB`, else `<models>/onnxruntime/libonnxruntime.so`; only the
+/// first successful call loads it.
+pub fn onnx_environment(dylib: Option<&Path>) -> Result<Environment, SpeechError> {
+    static ENV: OnceLock<Mutex<Option<Environment>>> = OnceLock::new();
+    let slot = ENV.get_or_init(|| Mutex::new(None));
+    let mut slot = slot.lock().map_err(|_| SpeechError::Load {
+        what: "onnx runtime",
+        path: String::new(),
+        reason: "environment lock poisoned".into(),
+    })?;
+    if let Some(env) = slot.as_ref() {
+        return Ok(env.clone());
+    }
+    let path = dylib.map_or_else(default_ort_dylib, Path::to_path_buf);
+    let load_err = |reason: String| SpeechError::Load {
+        what: "onnx runtime",
+        path: path.display().to_string(),
+        reason,
+    };
+    let env = ort::init_from(&path)
+        .map_err(|e| load_err(e.to_string()))?
+        .with_name("awaaz")
+        .build()
+        .map_err(|e| load_err(e.to_string()))?;
+    *slot = Some(env.clone());
+    Ok(env)
+}
+
+fn default_ort_dylib() -> PathBuf {
+    std::env::var_os("AWAAZ_ORT_DYLIB").map_or_else(
+        || {
+            super::models_dir()
+                .join("onnxruntime")
+                .join("libonnxruntime.so")
+        },
+        PathBuf::from,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> PiperConfig {
+        PiperConfig::from_json(
+            r#"{"audio":{"sample_rate":22050},"espeak":{"voice":"en-us"},
+                "inference":{"noise_scale":0.5,"length_scale":1.1,"noise_w":0.7},
+                "phoneme_type":"espeak",
+                "phoneme_id_map":{"_":[0],"^":[1],"$":[2]," ":[3],",":[8],".":[10],
+                                  "h":[20],"ə":[59],"l":[24],"ˈ":[120],"o":[27],"ʊ":[100],"c":[16],"̧":[140]}}"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn config_reads_scales_and_rate() {
+        let c = config();
+        assert_eq!(
+            (c.sample_rate_hz, c.espeak_voice.as_str()),
+            (22_050, "en-us")
+        );
+        assert_eq!((c.noise_scale, c.length_scale, c.noise_w), (0.5, 1.1, 0.7));
+    }
+
+    #[test]
+    fn ids_are_bos_pad_then_phoneme_pad_pairs_then_eos() {
+        // "həlˈoʊ." with an unknown "x" skipped.
+        assert_eq!(
+            config().phoneme_ids("həxlˈoʊ."),
+            vec![1, 0, 20, 0, 59, 0, 24, 0, 120, 0, 27, 0, 100, 0, 10, 0, 2]
+        );
+    }
+
+    #[test]
+    fn precomposed_characters_are_decomposed_like_piper() {
+        // "ç" is c + combining cedilla in the id map.
+        assert_eq!(config().phoneme_ids("ç"), vec![1, 0, 16, 0, 140, 0, 2]);
+    }
+
+    #[test]
+    fn configs_without_the_special_symbols_are_refused() {
+        let err = PiperConfig::from_json(
+            r#"{"audio":{"sample_rate":22050},"espeak":{"voice":"en-us"},"phoneme_id_map":{"a":[1]}}"#,
+        )
+        .unwrap_err();
+        assert!(err.contains("lacks"), "{err}");
+    }
+
+    #[test]
+    fn punctuation_is_put_back_after_each_espeak_clause() {
+        let lines = vec!["həlˈoʊ".to_owned(), "wˈɜːld".to_owned()];
+        let text = "Hello, world.";
+        assert_eq!(
+            join_with_punctuation(&lines, &clause_marks(text), ends_with_mark(text)),
+            "həlˈoʊ, wˈɜːld."
+        );
+        // No final punctuation.
+        let text = "Hello, world";
+        assert_eq!(
+            join_with_punctuation(&lines, &clause_marks(text), ends_with_mark(text)),
+            "həlˈoʊ, wˈɜːld"
+        );
+        // "Mr." does not break a clause in espeak: counts differ, keep the last mark.
+        let lines = vec!["mˈɪstɚ ʃˈɑːɹmə".to_owned()];
+        let text = "Mr. Sharma?";
+        assert_eq!(
+            join_with_punctuation(&lines, &clause_marks(text), ends_with_mark(text)),
+            "mˈɪstɚ ʃˈɑːɹmə?"
+        );
+        assert_eq!(clause_marks("₹1,499. ok। हाँ"), vec!['.', '.']);
+    }
+}
