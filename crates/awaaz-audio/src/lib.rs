@@ -27,6 +27,8 @@
 use std::path::PathBuf;
 
 pub mod g711;
+#[cfg(feature = "silero")]
+pub mod onnx;
 pub mod resample;
 pub mod turn;
 pub mod vad;

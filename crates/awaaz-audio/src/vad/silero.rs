@@ -52,17 +52,7 @@ impl SileroModel {
                 });
             }
         }
-        let environment = ort::init_from(ort_dylib)
-            .map_err(|e| AudioError::RuntimeLoad {
-                path: ort_dylib.to_path_buf(),
-                source: Box::new(e),
-            })?
-            .with_name("awaaz-silero")
-            .build()
-            .map_err(|e| AudioError::RuntimeLoad {
-                path: ort_dylib.to_path_buf(),
-                source: Box::new(e),
-            })?;
+        let environment = crate::onnx::environment(Some(ort_dylib))?;
         let load_err = |e: ort::Error| AudioError::ModelLoad {
             path: model_path.to_path_buf(),
             reason: "onnx runtime rejected the model".into(),

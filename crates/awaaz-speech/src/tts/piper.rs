@@ -12,8 +12,8 @@
 //! mutex (one inference is ~5 % of the audio it makes).
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::path::Path;
+use std::sync::Mutex;
 
 use awaaz_audio::{AudioChunk, SAMPLE_RATE_HZ};
 use ort::environment::Environment;
@@ -278,40 +278,14 @@ fn join_with_punctuation(lines: &[String], marks: &[char], ends_with_mark: bool)
 /// `AWAAZ_ORT_DYLIB`, else `<models>/onnxruntime/libonnxruntime.so`; only the
 /// first successful call loads it.
 pub fn onnx_environment(dylib: Option<&Path>) -> Result<Environment, SpeechError> {
-    static ENV: OnceLock<Mutex<Option<Environment>>> = OnceLock::new();
-    let slot = ENV.get_or_init(|| Mutex::new(None));
-    let mut slot = slot.lock().map_err(|_| SpeechError::Load {
+    awaaz_audio::onnx::environment(dylib).map_err(|e| SpeechError::Load {
         what: "onnx runtime",
-        path: String::new(),
-        reason: "environment lock poisoned".into(),
-    })?;
-    if let Some(env) = slot.as_ref() {
-        return Ok(env.clone());
-    }
-    let path = dylib.map_or_else(default_ort_dylib, Path::to_path_buf);
-    let load_err = |reason: String| SpeechError::Load {
-        what: "onnx runtime",
-        path: path.display().to_string(),
-        reason,
-    };
-    let env = ort::init_from(&path)
-        .map_err(|e| load_err(e.to_string()))?
-        .with_name("awaaz")
-        .build()
-        .map_err(|e| load_err(e.to_string()))?;
-    *slot = Some(env.clone());
-    Ok(env)
-}
-
-fn default_ort_dylib() -> PathBuf {
-    std::env::var_os("AWAAZ_ORT_DYLIB").map_or_else(
-        || {
-            super::models_dir()
-                .join("onnxruntime")
-                .join("libonnxruntime.so")
-        },
-        PathBuf::from,
-    )
+        path: dylib
+            .map_or_else(awaaz_audio::onnx::default_dylib, Path::to_path_buf)
+            .display()
+            .to_string(),
+        reason: e.to_string(),
+    })
 }
 
 #[cfg(test)]
