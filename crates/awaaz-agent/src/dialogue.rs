@@ -159,6 +159,9 @@ pub(crate) struct Dialogue {
     /// The last reply in full, for "phir se boliye".
     last_reply: Option<String>,
     history: Vec<Said>,
+    /// The product named in the request being looked up by phone, to pick
+    /// the caller's order that holds it.
+    product_hint: Option<ProductRef>,
 }
 
 type Step = Result<(), AgentError>;
@@ -192,6 +195,7 @@ impl Dialogue {
             last_ticket: None,
             last_reply: None,
             history: Vec::new(),
+            product_hint: None,
         }
     }
 
@@ -515,6 +519,14 @@ impl Dialogue {
                         self.resolve(task, r, now, out).await?;
                     }
                     None if moved_on => return Ok(Answer::MovedOn),
+                    // "Is it about this order?" "No": ask for the number.
+                    None if no && options.len() == 1 => {
+                        out.say(self.voice(now).ask_order(false));
+                        self.pending = Some(Pending::Order {
+                            task,
+                            offered_phone: false,
+                        });
+                    }
                     None => {
                         out.say(self.voice(now).choose_order(&options));
                         self.pending = Some(Pending::ChooseOrder { task, options });
@@ -598,7 +610,8 @@ impl Dialogue {
     ) -> Step {
         match task {
             Task::Product => return self.product_flow(u, now, out).await,
-            Task::Sms => return self.sms_request(now, out).await,
+            // "SMS the details of order 45678": that order, read first.
+            Task::Sms if u.slots.order.is_none() => return self.sms_request(now, out).await,
             _ => {}
         }
         if let Some(r) = u.slots.order.clone() {
@@ -613,11 +626,19 @@ impl Dialogue {
                 .by_phone(task, &PhoneNumber::new(&phone), now, out)
                 .await;
         }
-        let offer = self.ctx.caller.is_some();
-        out.say(self.voice(now).ask_order(offer));
+        // No number said: the caller's own number finds their orders at
+        // once (the product they named picks among them); only an unknown
+        // caller is asked for the order number.
+        if let Some(caller) = self.ctx.caller.clone() {
+            self.product_hint = u.slots.product.clone();
+            let step = self.by_phone(task, &caller, now, out).await;
+            self.product_hint = None;
+            return step;
+        }
+        out.say(self.voice(now).ask_order(false));
         self.pending = Some(Pending::Order {
             task,
-            offered_phone: offer,
+            offered_phone: false,
         });
         Ok(())
     }
@@ -724,35 +745,39 @@ impl Dialogue {
                 &self.tool_ctx(now),
             )
             .await;
-        let OrderLookup::ByPhone(mut orders) = self.take("lookup_order", run, out)? else {
+        let OrderLookup::ByPhone(orders) = self.take("lookup_order", run, out)? else {
             return Ok(());
         };
-        // Put the orders this request can be about first (a cancellation is
-        // about an undelivered order, a refund about a refunded one).
-        orders.sort_by_key(|o| !relevant(&task, o.status));
-        match orders.len() {
-            0 => {
-                out.say(self.voice(now).no_orders_for_phone());
-                self.pending = Some(Pending::Order {
-                    task,
-                    offered_phone: false,
-                });
-                Ok(())
-            }
-            1 => {
-                let order = orders.remove(0);
-                self.with_order(task, order, now, out).await
-            }
-            _ => {
-                orders.truncate(MAX_CHOICES);
-                out.say(self.voice(now).choose_order(&orders));
+        if orders.is_empty() {
+            out.say(self.voice(now).no_orders_for_phone());
+            self.pending = Some(Pending::Order {
+                task,
+                offered_phone: false,
+            });
+            return Ok(());
+        }
+        let mut picked = pick_orders(orders, &task, self.product_hint.as_ref(), now);
+        if picked.len() == 1 {
+            let order = picked.remove(0);
+            // Raising a ticket is an action: the caller confirms the order
+            // first ("is it about the cooker?"); questions are answered.
+            if acts_on_order(&task) {
+                out.say(self.voice(now).confirm_found_order(&order));
                 self.pending = Some(Pending::ChooseOrder {
                     task,
-                    options: orders,
+                    options: vec![order],
                 });
-                Ok(())
+                return Ok(());
             }
+            return self.with_order(task, order, now, out).await;
         }
+        picked.truncate(MAX_CHOICES);
+        out.say(self.voice(now).choose_order(&picked));
+        self.pending = Some(Pending::ChooseOrder {
+            task,
+            options: picked,
+        });
+        Ok(())
     }
 
     /// The request, now that its order is known.
@@ -869,7 +894,16 @@ impl Dialogue {
                     out.answered = true;
                 }
             },
-            Task::Product | Task::Sms => {}
+            Task::Sms => {
+                if self.ctx.caller.is_some() {
+                    let body = self.voice(now).sms_order(o);
+                    self.send_sms(&body, now, out).await?;
+                } else {
+                    out.say(self.voice(now).order_status(o));
+                    out.say(self.voice(now).sms_failed());
+                }
+            }
+            Task::Product => {}
         }
         Ok(())
     }
@@ -1085,23 +1119,17 @@ impl Dialogue {
         Ok(())
     }
 
-    /// "SMS kar do": the last ticket, else the current order's status.
+    /// "SMS kar do": the last ticket, else the current order's status, else
+    /// the caller's orders looked up by their number.
     async fn sms_request(&mut self, now: DateTime<Utc>, out: &mut Out) -> Step {
-        if self.ctx.caller.is_none() {
+        let Some(caller) = self.ctx.caller.clone() else {
             out.say(self.voice(now).sms_failed());
             return Ok(());
-        }
+        };
         let body = match (&self.last_ticket, &self.order) {
             (Some(t), _) => self.voice(now).sms_ticket(t),
             (None, Some(o)) => self.voice(now).sms_order(o),
-            (None, None) => {
-                out.say(self.voice(now).nothing_to_sms());
-                self.pending = Some(Pending::Order {
-                    task: Task::Sms,
-                    offered_phone: false,
-                });
-                return Ok(());
-            }
+            (None, None) => return self.by_phone(Task::Sms, &caller, now, out).await,
         };
         self.send_sms(&body, now, out).await
     }
@@ -1236,6 +1264,49 @@ fn relevant(task: &Task, status: OrderStatus) -> bool {
         Task::Return { .. } | Task::Complaint { .. } => status == OrderStatus::Delivered,
         Task::Product | Task::Sms => true,
     }
+}
+
+/// Whether the task raises a ticket on the order (so a guessed order is
+/// confirmed before acting).
+fn acts_on_order(task: &Task) -> bool {
+    matches!(
+        task,
+        Task::Complaint { .. } | Task::Return { .. } | Task::Address { .. }
+    )
+}
+
+/// The orders of a phone number a request can be about, best first: those
+/// holding the product named (when any do), then those the request is
+/// relevant to (when any are), in-transit before the rest, newest first.
+fn pick_orders(
+    mut orders: Vec<Order>,
+    task: &Task,
+    product: Option<&ProductRef>,
+    now: DateTime<Utc>,
+) -> Vec<Order> {
+    if let Some(p) = product {
+        let holding: Vec<Order> = orders
+            .iter()
+            .filter(|o| o.items.iter().any(|i| i.product_id == p.product_id))
+            .cloned()
+            .collect();
+        if !holding.is_empty() {
+            orders = holding;
+        }
+    }
+    if orders.iter().any(|o| relevant(task, o.status)) {
+        orders.retain(|o| relevant(task, o.status));
+    }
+    let today = now.date_naive();
+    orders.sort_by_key(|o| {
+        let late = o.status.is_in_transit() && o.expected_delivery.is_some_and(|d| d < today);
+        (
+            !late,
+            !o.status.is_in_transit(),
+            std::cmp::Reverse(o.placed_at),
+        )
+    });
+    orders
 }
 
 /// Picks one of the offered orders from the answer: "doosra", the number,

@@ -850,6 +850,29 @@ impl<'a> Voice<'a> {
         )
     }
 
+    /// One order found on the caller's number for a request that will act
+    /// on it: confirmed before the ticket is raised.
+    pub(crate) fn confirm_found_order(&self, o: &Order) -> String {
+        let id = self.order(&o.id);
+        let item = self.items(o);
+        self.say(
+            "confirm-found",
+            &[
+                "I can see order {id} for {item} on your number. Is it about this order?",
+                "Your number has order {id}, {item}. Is that the one?",
+            ],
+            &[
+                "Aapke number par {item} wala order {id} dikh raha hai. Kya isi ki baat hai?",
+                "Aapke number par order {id} hai, {item}. Kya yahi order hai?",
+            ],
+            &[
+                "आपके नंबर पर {item} वाला ऑर्डर {id} दिख रहा है। क्या इसी की बात है?",
+                "आपके नंबर पर ऑर्डर {id} है, {item}। क्या यही ऑर्डर है?",
+            ],
+            &[("id", &id), ("item", &item)],
+        )
+    }
+
     // ---- order status ---------------------------------------------------------------------
 
     pub(crate) fn order_status(&self, o: &Order) -> String {
@@ -1244,16 +1267,6 @@ impl<'a> Voice<'a> {
             &["Sorry, I couldn't send the SMS to this number."],
             &["Maaf kijiye, is number par SMS nahi bhej paayi."],
             &["माफ़ कीजिए, इस नंबर पर एसएमएस नहीं भेज पाई।"],
-            &[],
-        )
-    }
-
-    pub(crate) fn nothing_to_sms(&self) -> String {
-        self.say(
-            "sms-nothing",
-            &["Sure, which details would you like by SMS? Tell me your order number first."],
-            &["Zaroor ji, pehle order number bataiye, phir main details SMS kar doon."],
-            &["ज़रूर जी, पहले ऑर्डर नंबर बताइए, फिर मैं जानकारी एसएमएस कर दूँ।"],
             &[],
         )
     }

@@ -657,16 +657,43 @@ fn product_candidates(n: &Normalized) -> Vec<(String, bool)> {
             let phone_word = matches!(t.text.as_str(), "phone" | "mobile" | "contact");
             !(phone_word && (gave_phone_number || matches!(next, Some("number" | "no" | "num"))))
         })
-        .map(|(_, t)| (t.text.clone(), false))
+        .map(|(_, t)| (misheard(&t.text).unwrap_or(&t.text).to_owned(), false))
         .collect();
-    // Compounds said as two words: "power bank", "bed sheet", "ear phone".
+    // Compounds said as two words: "power bank", "bed sheet", "ear phone",
+    // "one plus" (whose "one" the normaliser read as a digit), "red me".
     for w in toks.windows(2) {
-        if w[0].kind == TokenKind::Word && w[1].kind == TokenKind::Word {
-            let joined = format!("{}{}", w[0].text, w[1].text);
-            if joined.len() >= 6 {
-                out.push((joined, true));
-            }
+        let word_or_one = |t: &text::Token| match t.kind {
+            TokenKind::Word => Some(t.text.clone()),
+            TokenKind::Number(_) => Some(t.raw.to_lowercase()),
+            _ => None,
+        };
+        let (Some(a), Some(b)) = (word_or_one(&w[0]), word_or_one(&w[1])) else {
+            continue;
+        };
+        if w[0].kind != TokenKind::Word && w[1].kind != TokenKind::Word {
+            continue;
+        }
+        let joined = format!("{a}{b}");
+        if let Some(m) = misheard(&joined) {
+            out.push((m.to_owned(), true));
+        } else if joined.len() >= 6 && joined.chars().all(|c| c.is_alphabetic()) {
+            out.push((joined, true));
         }
     }
     out
+}
+
+/// Product words recognisers are known to mishear, with what was said:
+/// "blue curtain medium" is the blue kurta, "red me note" the Redmi Note.
+/// Only words the shop does not otherwise sell (it sells no curtains or
+/// coolers).
+fn misheard(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "curtain" | "curtains" | "kurtain" | "kartan" | "kurtan" | "kartain" | "kurtin" => "kurta",
+        "cooler" | "kular" | "coolar" => "cooker",
+        "north" | "nords" => "nord",
+        "redme" | "radmi" | "redmee" | "readme" | "redmy" => "redmi",
+        "wanplus" | "vanplus" | "vanaplas" | "onplus" => "oneplus",
+        _ => return None,
+    })
 }

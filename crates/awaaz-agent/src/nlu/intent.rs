@@ -53,8 +53,22 @@ const RULES: &[(Target, f32, &str)] = &[
     (Ti(I::OrderStatus), 1.2, "order|parcel batao"),
     (Ti(I::OrderStatus), 1.6, "deliver|delivery|dispatch|ship|aayega|aayegi|pahunchega hoga|hogi|ho|jayega|jayegi|kya"),
     (Ti(I::OrderStatus), 1.0, "kal|aaj|parson|tomorrow|today deliver|delivery|aayega|aayegi|aa|pahunchega|milega|arrive|come"),
+    // "kis haal mein hai", "ki sthiti", "ki jaankari dijiye".
+    (Ti(I::OrderStatus), 2.0, "order|parcel|saamaan|delivery|shipment haal|haalat|sthiti|jaankari|details|information|info|update|progress"),
+    (Ti(I::OrderStatus), 1.5, "kis|kya haal|haalat|sthiti"),
+    // "ship hua ya nahi", "dispatch hua ki nahi".
+    (Ti(I::OrderStatus), 2.0, "ship|shipped|dispatch|dispatched|deliver|delivered|pack|packed|bhej|nikla|nikli hua|hui|ho|hue|gaya|gayi|gaye ya|ki nahi"),
+    // "aane wala tha, nikla kya?": it was due; has it left?
+    (Ti(I::OrderStatus), 2.0, "aane|aani|pahunchne wala|wali tha|thi|hai"),
+    (Ti(I::OrderStatus), 1.5, "nikla|nikli|chala|chali kya|ki"),
+    (Ti(I::OrderStatus), 2.5, "out for delivery"),
+    (Ti(I::OrderStatus), 1.5, "can|could|please|kindly check|see|look"),
+    (Ti(I::OrderStatus), 2.5, "happening|happened|going on with|to order|parcel|delivery|it"),
+    (Ti(I::OrderStatus), 2.0, "order|parcel baare|bare mein|me batao|jaankari|details|puchna"),
+    (Ti(I::OrderStatus), 1.5, "tell me about"),
+    (Ti(I::OrderStatus), 1.5, "been dispatched|shipped|sent|delivered|packed"),
     // ---- delivery delay
-    (Ti(I::DeliveryDelay), 2.5, "late|delay|overdue|der"),
+    (Ti(I::DeliveryDelay), 2.5, "late|delay|overdue|der|deri|dari"),
     (Ti(I::DeliveryDelay), 2.5, "abhi tak nahi"),
     (Ti(I::DeliveryDelay), 1.6, "nahi aaya|aayi|mila|mili|pahuncha|hua|hui ~ paisa|refund|money|item|saamaan|cheez|samajh|suna|sunai|pasand|fit"),
     (Ti(I::DeliveryDelay), 2.0, "deliver|delivery nahi"),
@@ -62,11 +76,18 @@ const RULES: &[(Target, f32, &str)] = &[
     (Ti(I::DeliveryDelay), 2.0, "not received|arrived|delivered|come|reached|yet"),
     (Ti(I::DeliveryDelay), 2.0, "havent|hasnt|didnt|never received|arrived|got|get|come|came|reached|delivered ~ refund|money"),
     (Ti(I::DeliveryDelay), 1.8, "bahut|kitne|itne din|hafte|week|weeks|days ho"),
-    (Ti(I::DeliveryDelay), 1.8, "din|days|hafte|week ho gaye|gaya|gayi|hui|hua"),
+    (Ti(I::DeliveryDelay), 1.8, "din|days|hafte|hafta|mahina|mahine|week ho gaye|gaya|gayi|hui|hua"),
+    (Ti(I::DeliveryDelay), 2.6, "taking so|too|this long|forever|ages"),
+    (Ti(I::DeliveryDelay), 2.0, "been week|weeks|days|month|months|ages|forever"),
+    (Ti(I::DeliveryDelay), 2.2, "saamaan|order|parcel|delivery|cheez koi|kuch pata|khabar nahi"),
     (Ti(I::DeliveryDelay), 1.5, "supposed to|expected"),
     (Ti(I::DeliveryDelay), 1.5, "date nikal|nikli|chali|gone|passed"),
     // ---- availability
     (Ti(I::ProductAvailability), 2.0, "stock|available|availability|uplabdh"),
+    // "kab tak stock mein aayega", "when will it be back in stock".
+    (Ti(I::ProductAvailability), 2.5, "stock|restock mein|me|in aayega|aayegi|aayenge|aa|aaye|hoga|back|kab"),
+    (Ti(I::ProductAvailability), 2.5, "kab|when stock|restock|restocked|available"),
+    (Ti(I::ProductAvailability), 2.5, "back in stock"),
     (Ti(I::ProductAvailability), 1.0, "milega|milegi|milenge|mil ~ kab|order|parcel|paisa|refund"),
     (Ti(I::ProductAvailability), 0.8, "hai|hain kya"),
     (Ti(I::ProductAvailability), 1.2, "aapke|aapka|aap|apke|tumhare paas"),
@@ -84,30 +105,43 @@ const RULES: &[(Target, f32, &str)] = &[
     (Tc(C::Damaged), 2.2, "kaam|chal|chalu|on|start nahi"),
     (Tc(C::Damaged), 2.2, "not working|charging|turning"),
     (Tc(C::Damaged), 2.2, "doesnt|dont|isnt|wont work|working|start|charge"),
-    (Tc(C::WrongItem), 3.2, "galat|wrong|different item|product|saamaan|cheez|size|colour|order|parcel|maal|piece|thing|one|model|kurta|saree|phone|aaya|aayi|mila|mili|bheja|bheji|deliver|diya|de|bhej|aa|gaya|gayi|sent|delivered|received|got"),
+    (Tc(C::WrongItem), 3.2, "galat|wrong|different item|product|saamaan|cheez|size|colour|order|parcel|maal|piece|thing|one|model|kurta|saree|phone|aaya|aayi|mila|mili|bheja|bheji|deliver|diya|de|bhej|aa|gaya|gayi|sent|delivered|received|got ~ pincode|pin|address|landmark|number"),
     (Tc(C::WrongItem), 2.5, "instead of"),
     (Tc(C::WrongItem), 2.5, "not what i ordered"),
     (Tc(C::WrongItem), 2.5, "maine ye|yeh order nahi"),
-    (Tc(C::WrongItem), 2.5, "kuch aur|alag aaya|aayi|bheja|mila|de"),
+    (Tc(C::WrongItem), 2.5, "kuch aur|alag aaya|aayi|bheja|mila|de|aa|nikla|nikli|diya|bhej"),
+    // "maroon lehenga mangaya tha, kuch aur aa gaya"; "ordered X but got Y".
+    (Tc(C::WrongItem), 2.0, "mangaya|mangayi|mangwaya|mangwayi|manga|mangvaya tha|thi aaya|aayi|aa|bheja|bhej|mila|mili|diya|nikla|nikli|de"),
+    (Tc(C::WrongItem), 2.5, "ordered but|and got|received|sent|came|delivered|receive|get"),
     (Tc(C::MissingItem), 3.0, "missing|gayab|khali|empty"),
     (Tc(C::MissingItem), 2.6, "item|saamaan|cheez|piece|items kam|nahi aaya|aayi|mila|mili|tha|thi"),
     (Tc(C::MissingItem), 2.6, "box|packet|dabba|parcel mein|me|in kuch nahi"),
+    // "parcel mein charger nahi tha", "dibbe mein charger tha hi nahi".
+    (Tc(C::MissingItem), 2.8, "box|packet|dabba|dabbe|dibba|dibbe|parcel|package|packing mein|me|in nahi|missing tha|thi|the|mila|mili|nikla|nikli"),
+    (Tc(C::MissingItem), 2.8, "box|packet|dabba|dabbe|dibba|dibbe|parcel|package|packing mein|me|in tha|thi|the hi nahi"),
+    (Tc(C::MissingItem), 2.6, "tha|thi|the hi nahi"),
+    (Tc(C::MissingItem), 2.6, "wasnt|werent|was|not in the box|parcel|package"),
     (Tc(C::MissingItem), 2.2, "only|sirf #|one|ek aaya|mila|came|received|item"),
     (Tc(C::Other), 2.2, "complaint|shikayat"),
     (Tc(C::Other), 1.4, "problem|dikkat|pareshani|issue|samasya|gadbad"),
     // ---- return
     (Ti(I::ReturnRequest), 2.6, "return|lautana|exchange|replace|replacement"),
-    (Ti(I::ReturnRequest), 2.6, "wapas karna|karo|karein|kar|bhejna|bhej|lena|lo|le|lelo|lijiye|dena ~ paisa|refund|money|amount"),
+    (Ti(I::ReturnRequest), 2.6, "wapas karna|karo|karein|kar|bhejna|bhej|lena|lene|leni|lo|le|lelo|lijiye|dena ~ paisa|refund|money|amount"),
     (Ti(I::ReturnRequest), 2.0, "badal|change size|item|product|kurta|saree|piece|model|colour"),
     (Ti(I::ReturnRequest), 2.0, "size|item|product|kurta|saree|colour badal|change|exchange"),
     (Ti(I::ReturnRequest), 2.0, "pasand|fit|fitting nahi"),
     (Ti(I::ReturnRequest), 2.0, "dont|didnt|do like|fit"),
     (Ti(I::ReturnRequest), 2.5, "send|give|take it back"),
     (Ti(I::ReturnRequest), 2.5, "send|give|take back"),
+    // Return pickups: "return pickup kab aayega", "arrange a pickup".
+    (Ti(I::ReturnRequest), 3.0, "return|wapsi|exchange pickup|pick"),
+    (Ti(I::ReturnRequest), 1.5, "pickup"),
+    // "saaman wapas lene wala kab aayega": the return pickup, in Hindi.
+    (Ti(I::ReturnRequest), 3.5, "wapas|return lene|le|lena|leni|lejane wala|wale|aayega|kab"),
     // ---- refund
     (Ti(I::Refund), 3.2, "refund|refunds"),
     (Ti(I::Refund), 3.0, "paisa|money|amount|rupaye wapas|back|return|refund"),
-    (Ti(I::Refund), 3.0, "refund|paisa|money|amount nahi|not|kab|kahan|abhi|status|still"),
+    (Ti(I::Refund), 3.0, "refund|paisa|money|amount nahi|not|kab|kahan|abhi|status|still|sthiti|haal|update|kya"),
     (Ti(I::Refund), 1.2, "paisa|money|amount|credit|credited"),
     (Ti(I::Refund), 1.2, "account|bank mein|me|in"),
     // ---- cancel
@@ -124,9 +158,20 @@ const RULES: &[(Target, f32, &str)] = &[
     (Ti(I::AddressChange), 2.0, "ghar|location|shift|flat badal|change|shifted|ho"),
     (Ti(I::AddressChange), 2.0, "shift|shifted|moved|move ho|kar|house|home"),
     (Ti(I::AddressChange), 2.2, "deliver|bhej|bhejo|send dusre|doosre|another|different|new|naye"),
+    // Somewhere else than home: "office pe bhej do", "deliver it to my office".
+    (Ti(I::AddressChange), 3.0, "office|daftar|dukaan|shop|padosi|neighbour|neighbor pe|par|ko|mein|me bhej|deliver|dena|de|do|pahuncha|send"),
+    (Ti(I::AddressChange), 3.0, "deliver|send|bhej to|at|pe|par office|work|workplace|neighbour|neighbor"),
+    // Wrong details in the address: pincode, landmark, flat number.
+    (Ti(I::AddressChange), 3.6, "pincode|pin|landmark|flat|gali|street|city galat|wrong|badal|change|correct|update|sahi|incorrect"),
+    (Ti(I::AddressChange), 3.6, "galat|wrong|incorrect|badal|change|correct|update pincode|pin|landmark"),
     // ---- human
     (Ti(I::TalkToHuman), 3.2, "insaan|human|agent|manager|representative|executive|operator|supervisor|senior|staff|aadmi|person"),
-    (Ti(I::TalkToHuman), 3.2, "customer care|service|support"),
+    // "customer care?" alone asks whether this is the helpline; it needs a
+    // "connect me"/"baat karni" to be a transfer.
+    (Ti(I::TalkToHuman), 0.8, "customer care|service|support"),
+    (Ti(I::TalkToHuman), 2.4, "customer care|service|support chahiye|lagao|milao|karao|karwao|dijiye|se|ko|wale|wala|executive|agent|team|person"),
+    (Ti(I::TalkToHuman), 2.4, "want|need|chahiye|connect|give|call customer care|service|support"),
+    (Ti(I::TalkToHuman), 1.5, "se baat"),
     (Ti(I::TalkToHuman), 3.0, "kisi|someone|somebody se|to|with baat|talk|speak"),
     (Ti(I::TalkToHuman), 2.0, "baat karni|karna|karao|karwao|karwa|karaiye|karwaiye|karwayein|kar"),
     (Ti(I::TalkToHuman), 2.0, "talk|speak to|with"),
@@ -135,13 +180,20 @@ const RULES: &[(Target, f32, &str)] = &[
     (Ti(I::TalkToHuman), 2.0, "real|actual|live person|human|insaan|aadmi"),
     // ---- sms
     (Ti(I::SendSms), 3.2, "sms|whatsapp"),
-    (Ti(I::SendSms), 2.6, "message|text bhej|send|kar|karo|kardo|karein|karna|me|pe|par|mein"),
+    (Ti(I::SendSms), 2.6, "message|text|sms bhej|send|kar|karo|kardo|karein|karna|me|pe|par|mein|se"),
     (Ti(I::SendSms), 2.6, "bhej|send message|text|details|detail|link|sms"),
     (Ti(I::SendSms), 1.6, "message|text"),
+    (Ti(I::SendSms), 2.6, "by|via|on|through sms|message|text|whatsapp"),
+    (Ti(I::SendSms), 2.6, "text|message me|it"),
     (Ti(I::SendSms), 1.2, "likh|likhkar|writing|written"),
     // ---- social and conversational
     (Ti(I::Greeting), 1.0, "^namaste|namaskar|hello|hey|hii|salaam|assalam|adaab|pranam|helo|radhe|jai|vanakkam|sat"),
     (Ti(I::Greeting), 1.0, "^hi"),
+    (Ti(I::Greeting), 1.2, "^ram ram"),
+    // "is this the customer support line?", "customer care?": checking
+    // they reached the shop.
+    (Ti(I::Greeting), 1.5, "^hi|hello|namaste|namaskar|hey customer|support|helpline"),
+    (Ti(I::Greeting), 1.5, "is this|that the|awaaz"),
     (Ti(I::Greeting), 1.0, "^good morning|afternoon|evening"),
     (Ti(I::Thanks), 1.3, "thanks|thank|dhanyavaad|shukriya|meherbani|grateful|appreciate"),
     (Ti(I::Goodbye), 1.7, "bye|alvida|goodbye|tata|hafiz"),
@@ -153,6 +205,8 @@ const RULES: &[(Target, f32, &str)] = &[
     (Ti(I::Goodbye), 1.6, "!kuch nahi"),
     (Ti(I::Goodbye), 2.0, "thats|that all"),
     (Ti(I::Goodbye), 2.0, "nothing else|more"),
+    (Ti(I::Goodbye), 2.5, "phir|baad milenge|milte|baat"),
+    (Ti(I::Goodbye), 2.0, "talk later"),
     (Ti(I::Goodbye), 1.8, "rakhta|rakhti|rakh|cut phone|call|hoon|hun|raha|rahi|do|rha|deta|deti"),
     (Ti(I::Goodbye), 1.8, "phone|call rakhta|rakhti|rakh|cut"),
     (Ti(I::Goodbye), 1.2, "!done|finished"),
@@ -180,6 +234,18 @@ const RULES: &[(Target, f32, &str)] = &[
     (Ti(I::Affirm), 1.2, "^yes please"),
     (Ti(I::Deny), 1.0, "^nahi|no|nope|galat|wrong|mat|nah|na|naa"),
     (Ti(I::Deny), 1.0, "!not that|this|correct|right|sahi"),
+    (Ti(I::Deny), 1.5, "^no|nahi|nope not|na that|this|ye|yeh|wo|woh one|wala|wali|nahi"),
+    // ---- out of scope: what the shop cannot help with
+    (Ti(I::OutOfScope), 3.0, "weather|mausam|baarish|barish|temperature|forecast"),
+    (Ti(I::OutOfScope), 3.0, "recharge|richarj|recharj"),
+    (Ti(I::OutOfScope), 3.0, "cricket|ipl"),
+    (Ti(I::OutOfScope), 3.0, "electricity|bijli|gas|water|phone|mobile bill|bills"),
+    (Ti(I::OutOfScope), 3.0, "bill|bills pay|bharna|bhar|jama|payment"),
+    (Ti(I::OutOfScope), 3.0, "pizza|burger|biryani|khana|food"),
+    (Ti(I::OutOfScope), 3.0, "train|rail|flight|bus|movie|cinema ticket|tickets|booking"),
+    (Ti(I::OutOfScope), 3.0, "ticket|tickets book|booking"),
+    (Ti(I::OutOfScope), 3.0, "joke|jokes|chutkula|chutkule|song|gaana"),
+    (Ti(I::OutOfScope), 3.0, "capital of"),
 ];
 
 #[derive(Debug)]
@@ -256,14 +322,16 @@ pub(crate) struct View<'a> {
 
 impl<'a> View<'a> {
     pub(crate) fn new(n: &'a Normalized) -> Self {
-        let words: Vec<&str> = n
-            .tokens
-            .iter()
-            .map(|t| match t.kind {
-                TokenKind::Number(_) => "#",
-                _ => t.text.as_str(),
-            })
-            .collect();
+        // A run of number tokens is one "#": "order 1 2 3 4 5 ki jaankari"
+        // must keep "order" and "jaankari" within a rule's reach.
+        let mut words: Vec<&str> = Vec::with_capacity(n.tokens.len());
+        for t in &n.tokens {
+            match t.kind {
+                TokenKind::Number(_) if words.last() == Some(&"#") => {}
+                TokenKind::Number(_) => words.push("#"),
+                _ => words.push(t.text.as_str()),
+            }
+        }
         let keys = words
             .iter()
             .map(|w| {

@@ -170,6 +170,66 @@ const PRIMARY_MIN: f32 = 1.0;
 const SOCIAL_OVERRIDE_MAX: f32 = 2.0;
 /// Rule score a further request needs to be listed in [`Understanding::also`].
 const ALSO_MIN: f32 = 2.0;
+/// Rule score of an off-topic cue (weather, recharge) that makes the
+/// utterance out of scope.
+const OFF_TOPIC_MIN: f32 = 3.0;
+/// What "my <product>" + a shipping word adds to an order-status reading.
+const OWN_PRODUCT_BOOST: f32 = 1.0;
+
+/// Whether the caller speaks of a product as theirs and asks where it is:
+/// a possessive ("my", "mera", "mere", "hamara") or "I ordered", and a
+/// shipping, arrival or order word, and no stock word ("my size in stock?" stays a stock
+/// question).
+fn asks_about_own_product(n: &Normalized) -> bool {
+    const POSSESSIVE: &[&str] = &[
+        "my", "mera", "meri", "mere", "hamara", "hamari", "hamare", "apna", "ordered", "mangaya",
+        "mangwaya",
+    ];
+    // Not past arrival ("mera kurta aaya, toota hua"): that is a complaint.
+    const ORDERISH: &[&str] = &[
+        "order",
+        "ship",
+        "shipped",
+        "dispatch",
+        "dispatched",
+        "deliver",
+        "delivery",
+        "arrive",
+        "arriving",
+        "reach",
+        "aayega",
+        "aayegi",
+        "pahunchega",
+        "kahan",
+        "where",
+        "status",
+        "track",
+        "tracking",
+        "jaankari",
+        "haal",
+        "sthiti",
+        "packed",
+        "courier",
+    ];
+    const STOCK: &[&str] = &[
+        "stock",
+        "available",
+        "availability",
+        "uplabdh",
+        "price",
+        "kimat",
+    ];
+    let mut possessive = false;
+    let mut orderish = false;
+    for w in n.words() {
+        if STOCK.contains(&w) {
+            return false;
+        }
+        possessive |= POSSESSIVE.contains(&w);
+        orderish |= ORDERISH.contains(&w);
+    }
+    possessive && orderish
+}
 
 /// The offline understanding engine: rules and fuzzy matching over a
 /// [`CatalogIndex`]. Cheap to call (tens of microseconds); share one per
@@ -232,9 +292,39 @@ impl Nlu {
         if let Some((_, s, p)) = complaint {
             by_intent.push((Intent::Complaint, s, p));
         }
+        // What the shop cannot help with (weather, recharges, tickets): a
+        // product word in it ("mobile recharge") is not a product question.
+        let off_topic = by_intent
+            .iter()
+            .any(|(i, s, _)| *i == Intent::OutOfScope && *s >= OFF_TOPIC_MIN)
+            && slots.order.is_none();
+        if off_topic {
+            slots.product = None;
+        }
+        // "my kurta", "mera Redmi wala order" with a shipping or arrival word
+        // asks about the caller's order of that product, not about stock.
+        // Only when no other order request was heard: "mere phone ki
+        // delivery mein deri" is about a late order, and says so.
+        let other_order_request = by_intent.iter().any(|(i, s, _)| {
+            i.is_request()
+                && !matches!(i, Intent::OrderStatus | Intent::ProductAvailability)
+                && *s >= ALSO_MIN
+        });
+        let own_product =
+            slots.product.is_some() && !other_order_request && asks_about_own_product(n);
+        if own_product {
+            by_intent.retain(|(i, _, _)| *i != Intent::ProductAvailability);
+            match by_intent
+                .iter_mut()
+                .find(|(i, _, _)| *i == Intent::OrderStatus)
+            {
+                Some(e) => e.1 += OWN_PRODUCT_BOOST,
+                None => by_intent.push((Intent::OrderStatus, OWN_PRODUCT_BOOST, 0)),
+            }
+        }
         // Naming a product makes an availability question out of "hai kya",
         // "chahiye" or a question mark.
-        if slots.product.is_some() {
+        if slots.product.is_some() && !own_product {
             let question = n.original.contains('?');
             match by_intent
                 .iter_mut()
@@ -253,7 +343,13 @@ impl Nlu {
             || slots.product.is_some()
             || slots.colour.is_some()
             || slots.size.is_some();
-        let has_number = !n.numbers.is_empty();
+        // "not that one": a lone "one" is a pronoun, not a number given.
+        let has_number = n.numbers.iter().any(|s| {
+            s.digits.len() >= 2
+                || n.tokens
+                    .get(s.start)
+                    .is_some_and(|t| !t.raw.chars().all(char::is_alphabetic))
+        });
         slots.angry = angry(n);
         slots.correction = correction(n, has_detail || has_number);
 
@@ -261,6 +357,11 @@ impl Nlu {
             .iter()
             .find(|(i, s, _)| i.is_request() && *s >= PRIMARY_MIN)
             .copied();
+        // An off-topic request wins over the weak request cues it contains
+        // ("ek pizza order karna hai").
+        if off_topic && request.is_some_and(|(_, s, _)| s < OFF_TOPIC_MIN + 1.0) {
+            request = None;
+        }
         // A weak request cue loses to a clear conversational one: "kya kaha"
         // is "say again", not "where" (`kaha` and `kahan` share a spelling).
         let social_best = by_intent
@@ -308,6 +409,8 @@ impl Nlu {
             _ => None,
         };
         let confidence = match intent {
+            // Recognised as off-topic: understood, just not the shop's.
+            Intent::OutOfScope if off_topic => 0.8,
             Intent::OutOfScope => 0.4,
             Intent::Inform => 0.9,
             _ => (0.5 + 0.15 * score).min(0.98),
@@ -425,6 +528,7 @@ fn subsumes(main: Intent, other: Intent) -> bool {
             | (I::Cancel, I::OrderStatus)
             | (I::ReturnRequest, I::OrderStatus)
             | (I::ProductAvailability, I::OrderStatus)
+            | (I::SendSms, I::OrderStatus)
     )
 }
 

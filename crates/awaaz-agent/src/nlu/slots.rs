@@ -78,7 +78,7 @@ pub fn size_word(word: &str) -> Option<&'static str> {
     Some(match word {
         "xs" => "XS",
         "small" => "S",
-        "medium" => "M",
+        "medium" | "madhyam" => "M",
         "large" => "L",
         "xl" => "XL",
         "xxl" | "2xl" => "XXL",
@@ -115,7 +115,7 @@ pub fn size(n: &Normalized) -> Option<String> {
                 }
                 _ => {}
             }
-            if matches!(prev, Some("size")) {
+            if matches!(prev, Some("size" | "naap")) {
                 return Some(v.to_string());
             }
             continue;
@@ -136,6 +136,15 @@ pub fn size(n: &Normalized) -> Option<String> {
             ("free", Some("size")) => return Some("Free".to_owned()),
             _ => {}
         }
+        // "chhote naap mein", "bada size": relative sizes only next to a
+        // size word ("size chhota hai" is a complaint, not a size).
+        if matches!(next, Some("naap" | "size")) {
+            match w {
+                "chhota" | "chhote" | "chhoti" => return Some("S".to_owned()),
+                "bada" | "bade" | "badi" => return Some("L".to_owned()),
+                _ => {}
+            }
+        }
         if let Some(s) = size_word(w) {
             // "extra large" was handled above; "large" alone is L.
             return Some(s.to_owned());
@@ -143,7 +152,7 @@ pub fn size(n: &Normalized) -> Option<String> {
         // Single letters are sizes only after "size", in a very short answer,
         // or when written as a capital letter on its own ("blue kurta M").
         if matches!(w, "m" | "s" | "l" | "em" | "el" | "es") {
-            let after_size = prev == Some("size");
+            let after_size = matches!(prev, Some("size" | "naap"));
             let short = words <= 2;
             let capital = t[i].raw.len() == 1 && t[i].raw.chars().all(|c| c.is_ascii_uppercase());
             let followed_by_number = t

@@ -517,6 +517,24 @@ fn resolve_numbers(pres: &[Pre]) -> Vec<bool> {
             numeric[i] = true;
         }
     }
+    // A homophone opening a run of digits after "order" or before three
+    // more digits: "order to three four five six" is 2 3 4 5 6.
+    for i in 0..n.saturating_sub(1) {
+        let strong = pres[i]
+            .num
+            .is_some_and(|w| w.ambiguity == Ambiguity::Strong && w.kind == Kind::Unit);
+        if numeric[i] || !strong || !numeric[i + 1] {
+            continue;
+        }
+        let after_context = i > 0 && NUMERIC_CONTEXT.contains(&pres[i - 1].text.as_str());
+        let digits_follow = (i + 1..i + 4).all(|j| {
+            numeric.get(j).copied().unwrap_or(false)
+                && pres[j].num.is_some_and(|w| w.kind == Kind::Unit)
+        });
+        if after_context || digits_follow {
+            numeric[i] = true;
+        }
+    }
     numeric
 }
 
