@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 use crate::chat::{run_chat, ChatOptions};
 use crate::config::{CliOverrides, Config};
 use crate::server::{shutdown_signal, start_server};
+use crate::simulate::{run_simulate, SimulateOptions};
 use crate::telemetry;
 
 /// awaaz: a self-hosted Hinglish customer-service agent.
@@ -49,6 +50,26 @@ pub enum Command {
         #[arg(long, value_name = "URL")]
         database_url: Option<String>,
     },
+    /// Run a whole voice call from a WAV recording of the caller, with the
+    /// embedded speech engines (needs `just models`).
+    Simulate {
+        /// The caller's recording (any sample rate, mono or stereo); turns
+        /// separated by silence.
+        #[arg(value_name = "CALLER.WAV")]
+        input: PathBuf,
+        /// Write the call's audio (caller and agent, on one timeline) here.
+        #[arg(long, value_name = "REPLY.WAV")]
+        out: Option<PathBuf>,
+        /// Print exactly one JSON object: call id and turns.
+        #[arg(long)]
+        json: bool,
+        /// Do not wait in real time (timings then count compute only).
+        #[arg(long)]
+        fast: bool,
+        /// Database URL, overriding AWAAZ_DATABASE_URL.
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
+    },
     /// Database maintenance.
     Db {
         /// What to do to the database.
@@ -77,7 +98,9 @@ pub async fn run(cli: Cli) -> ExitCode {
             http_addr: *addr,
             database_url: database_url.clone(),
         },
-        Command::Chat { database_url, .. } | Command::Db { database_url, .. } => CliOverrides {
+        Command::Chat { database_url, .. }
+        | Command::Db { database_url, .. }
+        | Command::Simulate { database_url, .. } => CliOverrides {
             http_addr: None,
             database_url: database_url.clone(),
         },
@@ -105,6 +128,24 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Db { action, .. } => {
             telemetry::init(&config, "info,sqlx=warn,sea_orm=warn");
             db(&config, action).await
+        }
+        Command::Simulate {
+            input,
+            out,
+            json,
+            fast,
+            ..
+        } => {
+            // Stdout carries the transcript (or the JSON object): logs stay
+            // at warnings, on stderr.
+            telemetry::init(&config, "warn");
+            let options = SimulateOptions {
+                input,
+                out,
+                json,
+                fast,
+            };
+            run_simulate(&config, options).await
         }
     };
     match result {
@@ -177,6 +218,33 @@ mod tests {
         };
         assert_eq!(caller.as_deref(), Some("+919812345678"));
         assert!(verbose);
+    }
+
+    #[test]
+    fn simulate_takes_a_wav_and_flags() {
+        let cli = Cli::try_parse_from([
+            "awaaz",
+            "simulate",
+            "caller.wav",
+            "--out",
+            "reply.wav",
+            "--json",
+            "--fast",
+        ])
+        .unwrap();
+        let Command::Simulate {
+            input,
+            out,
+            json,
+            fast,
+            ..
+        } = cli.command
+        else {
+            panic!("not simulate")
+        };
+        assert_eq!(input, PathBuf::from("caller.wav"));
+        assert_eq!(out, Some(PathBuf::from("reply.wav")));
+        assert!(json && fast);
     }
 
     #[test]

@@ -18,8 +18,9 @@
 //! [`ServerHandle`] (a real listener with graceful shutdown),
 //! [`Conversations`] (in-memory sessions, one mutex each, idle eviction).
 //!
-//! Not here yet: telephony and audio routes (`/twilio/*`, `/web/call`); they
-//! will attach to the same router and the same store.
+//! The browser softphone (the page at `/` and `WS /web/call`) lives in
+//! [`web_call`]. Not here yet: telephony routes (`/twilio/*`); they will
+//! attach to the same router and the same store.
 
 pub mod chat;
 pub mod cli;
@@ -29,7 +30,9 @@ pub mod error;
 pub mod http;
 pub mod metrics;
 pub mod server;
+pub mod simulate;
 pub mod telemetry;
+pub mod web_call;
 
 pub use config::{Config, ConfigError, LogFormat};
 pub use conversation::{ConversationError, Conversations, TurnOutcome};

@@ -51,6 +51,16 @@ pub struct Metrics {
     /// (tool name, ok) → count.
     tool_calls: Mutex<BTreeMap<(String, bool), u64>>,
     agent_errors: AtomicU64,
+    /// Voice calls (`awaaz-call`): end of caller speech → first reply audio.
+    voice_to_voice: Mutex<Histogram>,
+    /// Voice calls started, by channel.
+    calls_started: Mutex<BTreeMap<String, u64>>,
+    /// Voice calls ended, by (channel, status).
+    calls_ended: Mutex<BTreeMap<(String, String), u64>>,
+    /// Agent turns the caller cut short.
+    barge_ins: AtomicU64,
+    /// Items dropped from call queues, by queue.
+    call_drops: Mutex<BTreeMap<String, u64>>,
 }
 
 /// Locks a metrics map; a panic elsewhere while holding it leaves plain
@@ -196,7 +206,116 @@ impl Metrics {
                 escape(name)
             );
         }
+        self.render_calls(&mut out);
         out
+    }
+}
+
+impl awaaz_call::CallObserver for Metrics {
+    fn call_started(&self, channel: awaaz_store::Channel) {
+        *lock(&self.calls_started)
+            .entry(channel.as_str().to_owned())
+            .or_default() += 1;
+    }
+
+    fn call_ended(&self, channel: awaaz_store::Channel, status: awaaz_call::EndStatus) {
+        *lock(&self.calls_ended)
+            .entry((channel.as_str().to_owned(), status.as_str().to_owned()))
+            .or_default() += 1;
+    }
+
+    fn agent_turn(&self, latency: &awaaz_store::TurnLatency, interrupted: bool) {
+        if let Some(ms) = latency.voice_to_voice_ms {
+            lock(&self.voice_to_voice).observe(Duration::from_millis(ms).as_secs_f64());
+        }
+        if interrupted {
+            self.barge_ins.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn tool_call(&self, name: &str, ok: bool) {
+        Self::tool_call(self, name, ok);
+    }
+
+    fn dropped(&self, queue: &'static str, count: u64) {
+        *lock(&self.call_drops).entry(queue.to_owned()).or_default() += count;
+    }
+}
+
+impl Metrics {
+    /// Renders the voice call metrics (appended to [`Metrics::render`]).
+    fn render_calls(&self, out: &mut String) {
+        // Writing to a String cannot fail; the results are ignored for that reason.
+        let _ = writeln!(
+            out,
+            "# HELP awaaz_voice_to_voice_seconds End of caller speech to the first byte of reply audio, per answered turn."
+        );
+        let _ = writeln!(out, "# TYPE awaaz_voice_to_voice_seconds histogram");
+        {
+            let h = lock(&self.voice_to_voice);
+            let mut cumulative = 0;
+            for (le, n) in TURN_BUCKETS_SECONDS.iter().zip(h.buckets.iter()) {
+                cumulative += n;
+                let _ = writeln!(
+                    out,
+                    "awaaz_voice_to_voice_seconds_bucket{{le=\"{le}\"}} {cumulative}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "awaaz_voice_to_voice_seconds_bucket{{le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(out, "awaaz_voice_to_voice_seconds_sum {}", h.sum_seconds);
+            let _ = writeln!(out, "awaaz_voice_to_voice_seconds_count {}", h.count);
+        }
+        let _ = writeln!(
+            out,
+            "# HELP awaaz_calls_started_total Voice calls started, by channel."
+        );
+        let _ = writeln!(out, "# TYPE awaaz_calls_started_total counter");
+        for (channel, n) in lock(&self.calls_started).iter() {
+            let _ = writeln!(
+                out,
+                "awaaz_calls_started_total{{channel=\"{}\"}} {n}",
+                escape(channel)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP awaaz_calls_ended_total Voice calls ended, by channel and final status."
+        );
+        let _ = writeln!(out, "# TYPE awaaz_calls_ended_total counter");
+        for ((channel, status), n) in lock(&self.calls_ended).iter() {
+            let _ = writeln!(
+                out,
+                "awaaz_calls_ended_total{{channel=\"{}\",status=\"{}\"}} {n}",
+                escape(channel),
+                escape(status)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP awaaz_barge_ins_total Agent turns the caller interrupted."
+        );
+        let _ = writeln!(out, "# TYPE awaaz_barge_ins_total counter");
+        let _ = writeln!(
+            out,
+            "awaaz_barge_ins_total {}",
+            self.barge_ins.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP awaaz_call_queue_dropped_total Items dropped from a call's bounded queues, by queue."
+        );
+        let _ = writeln!(out, "# TYPE awaaz_call_queue_dropped_total counter");
+        for (queue, n) in lock(&self.call_drops).iter() {
+            let _ = writeln!(
+                out,
+                "awaaz_call_queue_dropped_total{{queue=\"{}\"}} {n}",
+                escape(queue)
+            );
+        }
     }
 }
 
@@ -257,6 +376,43 @@ mod tests {
         assert!(text.contains("awaaz_tool_calls_total{name=\"lookup_order\",ok=\"true\"} 1\n"));
         assert!(text.contains("awaaz_tool_calls_total{name=\"lookup_order\",ok=\"false\"} 1\n"));
         assert!(text.contains("awaaz_conversations_ended_total{status=\"completed\"} 1\n"));
+    }
+
+    #[test]
+    fn voice_call_metrics_are_rendered() {
+        use awaaz_call::CallObserver as _;
+        let m = Metrics::default();
+        m.call_started(awaaz_store::Channel::Web);
+        awaaz_call::CallObserver::agent_turn(
+            &m,
+            &awaaz_store::TurnLatency {
+                voice_to_voice_ms: Some(420),
+                ..awaaz_store::TurnLatency::default()
+            },
+            true,
+        );
+        m.call_ended(awaaz_store::Channel::Web, awaaz_call::EndStatus::Completed);
+        m.dropped("caller_audio", 3);
+        let text = m.render(0);
+        assert!(
+            text.contains("awaaz_voice_to_voice_seconds_bucket{le=\"0.25\"} 0\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("awaaz_voice_to_voice_seconds_bucket{le=\"0.5\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("awaaz_voice_to_voice_seconds_count 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("awaaz_calls_started_total{channel=\"web\"} 1\n"),
+            "{text}"
+        );
+        assert!(text.contains("awaaz_calls_ended_total{channel=\"web\",status=\"completed\"} 1\n"));
+        assert!(text.contains("awaaz_barge_ins_total 1\n"));
+        assert!(text.contains("awaaz_call_queue_dropped_total{queue=\"caller_audio\"} 3\n"));
     }
 
     #[test]

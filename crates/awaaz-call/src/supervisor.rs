@@ -1,0 +1,138 @@
+//! [`CallSupervisor`]: every call of the process, capped and drained
+//! together.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use awaaz_store::CallId;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::connection::CallerConnection;
+use crate::core::EndStatus;
+use crate::driver::{run_call, CallConfig, CallEngines, CallInfo, CallReport};
+use crate::CallError;
+
+/// Runs calls: at most `max_calls` at once, each in its own task, all
+/// drained (goodbye said, transcript saved) on [`CallSupervisor::shutdown`].
+///
+/// A call's failure or panic is caught at its boundary and recorded as
+/// `failed`; it never affects another call.
+#[derive(Clone)]
+pub struct CallSupervisor {
+    engines: CallEngines,
+    config: CallConfig,
+    shutdown: CancellationToken,
+    tracker: TaskTracker,
+    slots: Arc<Semaphore>,
+    limit: usize,
+}
+
+impl std::fmt::Debug for CallSupervisor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallSupervisor")
+            .field("active", &self.active())
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A started call.
+#[derive(Debug)]
+pub struct CallHandle {
+    /// The call's id.
+    pub call_id: CallId,
+    task: tokio::task::JoinHandle<Result<CallReport, CallError>>,
+}
+
+impl CallHandle {
+    /// Waits for the call to end.
+    pub async fn wait(self) -> Result<CallReport, CallError> {
+        self.task.await.map_err(|_| CallError::Panicked)?
+    }
+}
+
+impl CallSupervisor {
+    /// A supervisor for calls using `engines` and `config`.
+    pub fn new(engines: CallEngines, config: CallConfig, max_calls: usize) -> Self {
+        Self {
+            engines,
+            config,
+            shutdown: CancellationToken::new(),
+            tracker: TaskTracker::new(),
+            slots: Arc::new(Semaphore::new(max_calls)),
+            limit: max_calls,
+        }
+    }
+
+    /// Calls running now.
+    pub fn active(&self) -> usize {
+        self.limit.saturating_sub(self.slots.available_permits())
+    }
+
+    /// Whether [`CallSupervisor::shutdown`] has begun (new calls are refused).
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutdown.is_cancelled()
+    }
+
+    /// Starts a call on `connection`. Refuses with [`CallError::Busy`] when
+    /// `max_calls` are running, and [`CallError::ShuttingDown`] during a
+    /// drain; the caller should then play a busy message or close.
+    pub fn start(
+        &self,
+        info: CallInfo,
+        connection: CallerConnection,
+    ) -> Result<CallHandle, CallError> {
+        if self.shutdown.is_cancelled() {
+            return Err(CallError::ShuttingDown);
+        }
+        let permit = Arc::clone(&self.slots)
+            .try_acquire_owned()
+            .map_err(|_| CallError::Busy { limit: self.limit })?;
+        let call_id = info.id.clone();
+        let engines = self.engines.clone();
+        let config = self.config.clone();
+        let shutdown = self.shutdown.child_token();
+        let task = self.tracker.spawn(async move {
+            let _permit = permit;
+            let store = Arc::clone(&engines.store);
+            let id = info.id.clone();
+            // The call runs in its own task so a panic inside it is caught
+            // here and recorded, instead of leaving the call open forever.
+            let mut boundary = JoinSet::new();
+            boundary.spawn(run_call(engines, config, info, connection, shutdown));
+            match boundary.join_next().await {
+                Some(Ok(result)) => {
+                    if let Err(e) = &result {
+                        tracing::error!(call_id = %id.0, error = %e, "call failed to start");
+                    }
+                    result
+                }
+                _ => {
+                    tracing::error!(call_id = %id.0, "call task panicked");
+                    if let Err(e) = store
+                        .end_call(&id, EndStatus::Failed.as_str(), chrono::Utc::now())
+                        .await
+                    {
+                        tracing::error!(call_id = %id.0, error = %e, "could not record the failed call");
+                    }
+                    Err(CallError::Panicked)
+                }
+            }
+        });
+        Ok(CallHandle { call_id, task })
+    }
+
+    /// Drains every call: each says goodbye, stores its transcript and ends
+    /// with status `shutdown`. Waits up to `grace`; returns whether all
+    /// calls finished in time.
+    pub async fn shutdown(&self, grace: Duration) -> bool {
+        self.tracker.close();
+        self.shutdown.cancel();
+        tokio::time::timeout(grace, self.tracker.wait())
+            .await
+            .is_ok()
+    }
+}

@@ -1,0 +1,442 @@
+//! Whole calls on a paused clock: the embedded agent on the demo shop in a
+//! `MemoryStore`, a scripted recogniser, a silent synthesiser and a scripted
+//! caller connection.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use awaaz_agent::{
+    Agent, AgentError, AgentReply, AgentSession, EmbeddedAgent, Language, SessionContext,
+};
+use awaaz_audio::AudioChunk;
+use awaaz_speech::tts::SilentSynthesizer;
+use awaaz_speech::ScriptedRecognizer;
+use awaaz_store::{CallDetail, CallStore, Channel, MemoryStore, Speaker, Store};
+use chrono::{DateTime, Utc};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::*;
+
+/// Wraps the embedded agent to see the history cuts barge-in makes.
+struct RecordingAgent {
+    inner: EmbeddedAgent,
+    truncations: Arc<Mutex<Vec<String>>>,
+}
+
+struct RecordingSession {
+    inner: Box<dyn AgentSession>,
+    truncations: Arc<Mutex<Vec<String>>>,
+}
+
+#[async_trait]
+impl Agent for RecordingAgent {
+    async fn start(&self, ctx: SessionContext) -> Box<dyn AgentSession> {
+        Box::new(RecordingSession {
+            inner: self.inner.start(ctx).await,
+            truncations: Arc::clone(&self.truncations),
+        })
+    }
+}
+
+#[async_trait]
+impl AgentSession for RecordingSession {
+    async fn greet(&mut self, now: DateTime<Utc>) -> AgentReply {
+        self.inner.greet(now).await
+    }
+    async fn respond(&mut self, text: &str, now: DateTime<Utc>) -> Result<AgentReply, AgentError> {
+        self.inner.respond(text, now).await
+    }
+    fn truncate_last_reply(&mut self, heard: &str) {
+        self.truncations
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(heard.to_owned());
+        self.inner.truncate_last_reply(heard);
+    }
+    fn language(&self) -> Language {
+        self.inner.language()
+    }
+}
+
+/// What the caller's side received, with the virtual time.
+#[derive(Debug, Clone, PartialEq)]
+enum Got {
+    Play,
+    Mark(String),
+    Clear,
+    HangUp,
+}
+
+struct TestCall {
+    caller: CallerEventSender,
+    phase: watch::Receiver<Phase>,
+    log: Arc<Mutex<Vec<(Instant, Got)>>>,
+    task: JoinHandle<Result<CallReport, CallError>>,
+    store: Arc<MemoryStore>,
+    synth: SilentSynthesizer,
+    truncations: Arc<Mutex<Vec<String>>>,
+    call_id: awaaz_store::CallId,
+}
+
+struct Engines {
+    engines: CallEngines,
+    store: Arc<MemoryStore>,
+    synth: SilentSynthesizer,
+    truncations: Arc<Mutex<Vec<String>>>,
+}
+
+async fn engines(script: &[&str]) -> Engines {
+    let store = Arc::new(MemoryStore::with_demo(Utc::now().date_naive()));
+    let dyn_store: Arc<dyn Store> = store.clone();
+    let agent = EmbeddedAgent::load(Arc::clone(&dyn_store)).await.unwrap();
+    let truncations = Arc::new(Mutex::new(Vec::new()));
+    let synth = SilentSynthesizer::new();
+    let engines = CallEngines::new(
+        dyn_store,
+        Arc::new(RecordingAgent {
+            inner: agent,
+            truncations: Arc::clone(&truncations),
+        }),
+        Arc::new(ScriptedRecognizer::new(script.iter().copied())),
+        Arc::new(synth.clone()),
+    );
+    Engines {
+        engines,
+        store,
+        synth,
+        truncations,
+    }
+}
+
+/// Plays the carrier: logs commands and echoes marks as if played at once.
+fn carrier(mut endpoint: CallerEndpoint, log: Arc<Mutex<Vec<(Instant, Got)>>>) {
+    let echo = endpoint.event_sender();
+    tokio::spawn(async move {
+        while let Some(cmd) = endpoint.recv().await {
+            let got = match cmd {
+                CallerCommand::Play(_) => Got::Play,
+                CallerCommand::Mark(name) => {
+                    let _ = echo.try_send(CallerEvent::Mark(name.clone()));
+                    Got::Mark(name)
+                }
+                CallerCommand::Clear => Got::Clear,
+                CallerCommand::HangUp | CallerCommand::Transfer { .. } => Got::HangUp,
+            };
+            log.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push((Instant::now(), got));
+        }
+    });
+}
+
+impl TestCall {
+    async fn start(script: &[&str]) -> Self {
+        let e = engines(script).await;
+        let (connection, endpoint) = connection_pair(64);
+        let caller = endpoint.event_sender();
+        let phase = endpoint.phase();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        carrier(endpoint, Arc::clone(&log));
+        let info = CallInfo::new(Channel::Simulated);
+        let call_id = info.id.clone();
+        let task = tokio::spawn(run_call(
+            e.engines,
+            CallConfig::default(),
+            info,
+            connection,
+            CancellationToken::new(),
+        ));
+        Self {
+            caller,
+            phase,
+            log,
+            task,
+            store: e.store,
+            synth: e.synth,
+            truncations: e.truncations,
+            call_id,
+        }
+    }
+
+    /// `ms` of caller audio at `amplitude`, in real-time 20 ms frames.
+    async fn audio(&self, ms: u64, amplitude: i16) {
+        for _ in 0..ms / 20 {
+            let frame = AudioChunk::new(
+                (0..320)
+                    .map(|i| if i % 2 == 0 { amplitude } else { -amplitude })
+                    .collect(),
+            );
+            self.caller.send(CallerEvent::Audio(frame)).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn speak(&self, ms: u64) {
+        self.audio(ms, 4000).await;
+    }
+
+    /// Line silence until the call reaches `want` (at most a minute).
+    async fn silence_until(&self, want: Phase) {
+        for _ in 0..3000 {
+            if *self.phase.borrow() == want {
+                return;
+            }
+            self.audio(20, 0).await;
+        }
+        panic!("call never reached {want:?}");
+    }
+
+    async fn hang_up(mut self) -> (CallReport, CallDetail, Self) {
+        self.caller.send(CallerEvent::HungUp).await.unwrap();
+        let report = (&mut self.task).await.unwrap().unwrap();
+        let detail = self.store.call(&self.call_id).await.unwrap().unwrap();
+        (report, detail, self)
+    }
+
+    fn got(&self) -> Vec<(Instant, Got)> {
+        self.log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn truncations(&self) -> Vec<String> {
+        self.truncations
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+fn speakers(detail: &CallDetail) -> Vec<Speaker> {
+    detail.turns.iter().map(|t| t.speaker).collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn order_question_is_answered_with_a_lookup_and_latency_is_recorded() {
+    let call = TestCall::start(&["mera order 45678 kahan hai"]).await;
+    call.silence_until(Phase::Listening).await;
+    call.speak(1200).await;
+    call.silence_until(Phase::Listening).await;
+    let (report, detail, call) = call.hang_up().await;
+
+    assert_eq!(report.status, EndStatus::Completed);
+    assert_eq!(detail.call.status, "completed");
+    assert!(detail.call.ended_at.is_some());
+    assert_eq!(
+        speakers(&detail),
+        vec![Speaker::Agent, Speaker::Caller, Speaker::Agent],
+        "greeting first"
+    );
+    assert_eq!(detail.turns[1].text, "mera order 45678 kahan hai");
+    let answer = &detail.turns[2];
+    assert!(!answer.interrupted);
+    let spoken = call.synth.spoken();
+    assert_eq!(spoken.len(), 2, "greeting and answer synthesised");
+    assert_eq!(answer.text, spoken[1].0, "the whole answer was heard");
+    assert_eq!(detail.tool_calls.len(), 1);
+    assert_eq!(detail.tool_calls[0].name, "lookup_order");
+    assert_eq!(detail.tool_calls[0].arguments["order_id"], "ORD-45678");
+    assert_eq!(detail.tool_calls[0].turn_id, Some(answer.id));
+
+    let l = answer.latency;
+    let (end, transcript, reply, first) = (
+        l.speech_end_ms.unwrap(),
+        l.transcript_ready_ms.unwrap(),
+        l.reply_ready_ms.unwrap(),
+        l.first_audio_ms.unwrap(),
+    );
+    assert!(
+        end <= transcript && transcript <= reply && reply <= first,
+        "{l:?}"
+    );
+    // Engines take no virtual time: what remains is the turn detector's
+    // 600 ms of silence plus frame rounding.
+    let v2v = l.voice_to_voice_ms.unwrap();
+    assert_eq!(v2v, first - end);
+    assert!((600..=660).contains(&v2v), "{v2v}");
+    assert!(l.agent_us.is_some());
+    assert_eq!(detail.turns[1].latency.speech_end_ms, Some(end));
+    // The caller's turn lasted as long as they spoke.
+    let caller = &detail.turns[1];
+    let spoke = (caller.ended_at - caller.started_at).num_milliseconds();
+    assert!((1100..=1260).contains(&spoke), "{spoke}");
+
+    assert!(call.got().iter().all(|(_, g)| *g != Got::Clear));
+    assert!(call.truncations().is_empty());
+    assert_eq!(call.got().last().map(|g| g.1.clone()), Some(Got::HangUp));
+}
+
+#[tokio::test(start_paused = true)]
+async fn barge_in_clears_bot_audio_and_cuts_the_history() {
+    let call = TestCall::start(&[
+        "mera order 45678 kahan hai",
+        "ruko ruko, mujhe cancel karna hai",
+    ])
+    .await;
+    call.silence_until(Phase::Listening).await;
+    call.speak(1200).await;
+    call.silence_until(Phase::BotSpeaking).await;
+    call.audio(600, 0).await;
+    let barge_at = Instant::now();
+    call.speak(1000).await;
+    call.silence_until(Phase::Listening).await;
+    let (_, detail, call) = call.hang_up().await;
+
+    let got = call.got();
+    let clear_at = got
+        .iter()
+        .find(|(_, g)| *g == Got::Clear)
+        .map(|(t, _)| *t)
+        .expect("clear sent");
+    // Decided on the first partial transcript: 300 ms of audio after the
+    // detector's 60 ms, well before the caller finished.
+    let decided = clear_at - barge_at;
+    assert!(decided <= Duration::from_millis(400), "{decided:?}");
+    // No bot audio from the clear until the caller finished and the next
+    // answer began (the cut turn's queued frames were dropped).
+    let next_play = got
+        .iter()
+        .find(|(t, g)| *t > clear_at && *g == Got::Play)
+        .map(|(t, _)| *t)
+        .unwrap();
+    assert!(
+        next_play - clear_at >= Duration::from_millis(1000),
+        "{:?}",
+        next_play - clear_at
+    );
+
+    assert_eq!(
+        speakers(&detail),
+        vec![
+            Speaker::Agent,
+            Speaker::Caller,
+            Speaker::Agent,
+            Speaker::Caller,
+            Speaker::Agent
+        ]
+    );
+    let cut = &detail.turns[2];
+    assert!(cut.interrupted);
+    let full = &call.synth.spoken()[1].0;
+    assert!(
+        !cut.text.is_empty() && cut.text.len() < full.len(),
+        "{:?} of {full:?}",
+        cut.text
+    );
+    let first_words: Vec<&str> = cut.text.split_whitespace().collect();
+    let full_words: Vec<&str> = full.split_whitespace().collect();
+    assert_eq!(
+        first_words[..],
+        full_words[..first_words.len()],
+        "heard a prefix"
+    );
+    assert_eq!(call.truncations(), vec![cut.text.clone()]);
+    // The tool call of the cut answer is still stored, on the cut turn.
+    assert_eq!(detail.tool_calls[0].turn_id, Some(cut.id));
+    assert_eq!(detail.turns[3].text, "ruko ruko, mujhe cancel karna hai");
+    assert!(!detail.turns[4].interrupted);
+}
+
+#[tokio::test(start_paused = true)]
+async fn backchannel_does_not_interrupt() {
+    let call = TestCall::start(&["mera order 45678 kahan hai", "haan ji"]).await;
+    call.silence_until(Phase::Listening).await;
+    call.speak(1200).await;
+    call.silence_until(Phase::BotSpeaking).await;
+    call.audio(400, 0).await;
+    call.speak(400).await;
+    call.silence_until(Phase::Listening).await;
+    let (_, detail, call) = call.hang_up().await;
+
+    assert!(call.got().iter().all(|(_, g)| *g != Got::Clear));
+    assert!(call.truncations().is_empty());
+    assert_eq!(
+        speakers(&detail),
+        vec![Speaker::Agent, Speaker::Caller, Speaker::Agent],
+        "the backchannel is not a turn"
+    );
+    assert!(!detail.turns[2].interrupted);
+    assert_eq!(detail.turns[2].text, call.synth.spoken()[1].0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn silent_caller_times_out() {
+    let e = engines(&[]).await;
+    let (connection, endpoint) = connection_pair(64);
+    let log = Arc::new(Mutex::new(Vec::new()));
+    carrier(endpoint, Arc::clone(&log));
+    let config = CallConfig {
+        core: CoreConfig {
+            no_input_timeout_ms: 5_000,
+            ..CoreConfig::default()
+        },
+        ..CallConfig::default()
+    };
+    let info = CallInfo::new(Channel::Web);
+    let id = info.id.clone();
+    let report = run_call(
+        e.engines,
+        config,
+        info,
+        connection,
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.status, EndStatus::TimedOut);
+    let detail = e.store.call(&id).await.unwrap().unwrap();
+    assert_eq!(detail.call.status, "timed_out");
+    assert_eq!(speakers(&detail), vec![Speaker::Agent]);
+    let got = log.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    assert_eq!(got.last().map(|g| g.1.clone()), Some(Got::HangUp));
+}
+
+#[tokio::test(start_paused = true)]
+async fn supervisor_caps_calls_and_drains_with_a_goodbye() {
+    let e = engines(&["mera order 45678 kahan hai"]).await;
+    let supervisor = CallSupervisor::new(e.engines, CallConfig::default(), 1);
+    let (connection, endpoint) = connection_pair(64);
+    let phase = endpoint.phase();
+    let caller = endpoint.event_sender();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    carrier(endpoint, Arc::clone(&log));
+    let handle = supervisor
+        .start(CallInfo::new(Channel::Web), connection)
+        .unwrap();
+    assert_eq!(supervisor.active(), 1);
+
+    let (second, _) = connection_pair(4);
+    assert!(matches!(
+        supervisor.start(CallInfo::new(Channel::Web), second),
+        Err(CallError::Busy { limit: 1 })
+    ));
+
+    // Mid-greeting, the server shuts down.
+    let mut phase = phase;
+    phase.wait_for(|p| *p == Phase::BotSpeaking).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(supervisor.shutdown(Duration::from_secs(30)).await);
+    drop(caller);
+    let report = handle.wait().await.unwrap();
+    assert_eq!(report.status, EndStatus::Shutdown);
+    let detail = e.store.call(&report.call_id).await.unwrap().unwrap();
+    assert_eq!(detail.call.status, "shutdown");
+    assert_eq!(speakers(&detail), vec![Speaker::Agent, Speaker::Agent]);
+    assert!(detail.turns[0].interrupted, "greeting cut by the drain");
+    assert!(
+        detail.turns[1].text.contains("Dhanyavaad"),
+        "{}",
+        detail.turns[1].text
+    );
+    assert!(!detail.turns[1].interrupted);
+    assert_eq!(supervisor.active(), 0);
+    assert!(matches!(
+        supervisor.start(CallInfo::new(Channel::Web), connection_pair(4).0),
+        Err(CallError::ShuttingDown)
+    ));
+}
