@@ -2,23 +2,26 @@
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
-# Builds are shared between checkouts and CI runs on this machine.
+# Builds are shared between checkouts and CI runs on this machine. Everything
+# (run, test, bench) uses the dev profile, whose dependencies are optimised (see
+# Cargo.toml), so the heavy C++ builds behind the speech engines happen once.
 export CARGO_TARGET_DIR := env_var_or_default("CARGO_TARGET_DIR", "/var/tmp/awaaz-target")
 export AWAAZ_TEST_POSTGRES_URL := env_var_or_default("AWAAZ_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 
 # Start the server with the embedded agent on SQLite (demo shop loaded on first run).
 run *ARGS: setup
-    cargo build --release -p awaaz
-    {{CARGO_TARGET_DIR}}/release/awaaz serve {{ARGS}}
+    cargo build -p awaaz
+    {{CARGO_TARGET_DIR}}/debug/awaaz serve {{ARGS}}
 
 # Talk to the agent in the terminal.
 chat *ARGS: setup
-    cargo build --release -p awaaz
-    {{CARGO_TARGET_DIR}}/release/awaaz chat {{ARGS}}
+    cargo build -p awaaz
+    {{CARGO_TARGET_DIR}}/debug/awaaz chat {{ARGS}}
 
-# Prepare local directories (models arrive with the voice engine).
+# Prepare local directories, Debian packages and the pinned models (a no-op when done).
 setup:
     mkdir -p data
+    python3 scripts/models.py
 
 # Fetch pinned, hash-checked models and runtime libraries into ./models; a no-op when done (see scripts/models.py --help).
 models *ARGS:
@@ -33,9 +36,15 @@ check:
 test: setup check
     cargo test --workspace --all-targets
     cargo test --workspace --doc
-    cargo run --release -p awaaz-bench --bin agent-accuracy -- --check
+    cargo run -p awaaz-bench --bin agent-accuracy -- --check
+    python3 -m unittest scripts/test_models.py
+    just test-browser
+
+# The browser softphone end to end: real server, headless Chromium with a fake microphone (needs chromium, node, ./models).
+test-browser:
+    tests/browser/run.sh
 
 # Agent accuracy on the labelled utterances and turn latency.
 bench: setup
-    cargo run --release -p awaaz-bench --bin agent-accuracy
-    cargo run --release -p awaaz-bench --bin agent-latency
+    cargo run -p awaaz-bench --bin agent-accuracy
+    cargo run -p awaaz-bench --bin agent-latency

@@ -47,6 +47,8 @@ struct Inner {
     metrics: Arc<Metrics>,
     shop_name: String,
     request_timeout: Duration,
+    /// Browser calls, once speech engines are loaded (`WS /web/call`).
+    web_calls: std::sync::OnceLock<Arc<crate::web_call::WebCalls>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -76,6 +78,7 @@ impl AppState {
                 metrics,
                 shop_name: config.shop_name.clone(),
                 request_timeout: config.request_timeout,
+                web_calls: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -94,6 +97,17 @@ impl AppState {
     pub fn metrics(&self) -> &Arc<Metrics> {
         &self.inner.metrics
     }
+
+    /// Enables browser calls (`WS /web/call`). Only the first call takes
+    /// effect; returns whether this one did.
+    pub fn set_web_calls(&self, calls: Arc<crate::web_call::WebCalls>) -> bool {
+        self.inner.web_calls.set(calls).is_ok()
+    }
+
+    /// Browser calls, when speech engines are loaded.
+    pub fn web_calls(&self) -> Option<&Arc<crate::web_call::WebCalls>> {
+        self.inner.web_calls.get()
+    }
 }
 
 /// The whole HTTP API.
@@ -109,6 +123,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/orders/{id}", get(get_order))
         .route("/api/v1/products", get(list_products))
         .route("/api/v1/tickets", get(list_tickets))
+        .merge(crate::web_call::routes())
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))

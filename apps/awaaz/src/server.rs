@@ -85,7 +85,9 @@ impl ServerHandle {
 /// (port 0 picks a free port). Returns the bound address and a handle.
 pub async fn start_server(config: &Config) -> anyhow::Result<(SocketAddr, ServerHandle)> {
     let (store, agent) = open(config).await?;
-    start_with_state(AppState::new(store, agent, config), config.http_addr).await
+    let state = AppState::new(store, Arc::clone(&agent), config);
+    crate::web_call::attach_from_env(&state, agent).await;
+    start_with_state(state, config.http_addr).await
 }
 
 /// Starts serving `state` on `addr`.
@@ -107,13 +109,20 @@ pub async fn start_with_state(
         tokio::spawn(async move {
             let conversations = Arc::clone(state.conversations());
             let evictor = tokio::spawn(Arc::clone(&conversations).run_evictor(shutdown.clone()));
-            let served = axum::serve(listener, app(state))
+            let served = axum::serve(listener, app(state.clone()))
                 .with_graceful_shutdown(shutdown.clone().cancelled_owned())
                 .await
                 .context("server failed");
             // Whether the server stopped on request or failed, the calls it
             // held are over: record that before the process goes away.
             shutdown.cancel();
+            // axum's graceful shutdown does not wait for upgraded sockets:
+            // browser calls are drained here (goodbye, transcript stored).
+            if let Some(calls) = state.web_calls() {
+                if !calls.shutdown(std::time::Duration::from_secs(5)).await {
+                    tracing::warn!("browser calls did not finish in time");
+                }
+            }
             if let Err(e) = evictor.await {
                 tracing::error!(error = %e, "idle evictor failed");
             }

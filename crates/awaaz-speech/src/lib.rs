@@ -71,7 +71,10 @@ pub struct Transcript {
 #[async_trait]
 pub trait SpeechRecognizer: Send + Sync {
     /// Opens a recognition stream for one caller utterance.
-    async fn start(&self, hints: &RecognitionHints) -> Result<Box<dyn RecognitionStream>, SpeechError>;
+    async fn start(
+        &self,
+        hints: &RecognitionHints,
+    ) -> Result<Box<dyn RecognitionStream>, SpeechError>;
 }
 
 /// Words to bias the recogniser towards (product names, "order", "refund").
@@ -107,7 +110,11 @@ pub enum Voice {
 #[async_trait]
 pub trait SpeechSynthesizer: Send + Sync {
     /// Starts synthesising `text`; audio comes out clause by clause.
-    async fn synthesize(&self, text: &str, voice: Voice) -> Result<Box<dyn SynthesisStream>, SpeechError>;
+    async fn synthesize(
+        &self,
+        text: &str,
+        voice: Voice,
+    ) -> Result<Box<dyn SynthesisStream>, SpeechError>;
 }
 
 /// Audio of one reply, clause by clause.

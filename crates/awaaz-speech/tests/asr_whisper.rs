@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use awaaz_audio::AudioChunk;
 use awaaz_speech::asr::{LanguagePolicy, WhisperConfig};
 use awaaz_speech::{
-    RecognitionHints, RecognitionStream, ScriptedRecognizer, SpeechLanguage, SpeechRecognizer, Transcript,
-    WhisperModel, WhisperRecognizer,
+    RecognitionHints, RecognitionStream, ScriptedRecognizer, SpeechLanguage, SpeechRecognizer,
+    Transcript, WhisperModel, WhisperRecognizer,
 };
 
 fn models_dir() -> PathBuf {
@@ -31,7 +31,10 @@ fn model() -> Option<WhisperModel> {
         .get_or_init(|| {
             let dir = models_dir().join("whisper-base");
             if !dir.join("model.bin").exists() {
-                eprintln!("SKIP: {} is missing; run `just models` to fetch whisper-base", dir.display());
+                eprintln!(
+                    "SKIP: {} is missing; run `just models` to fetch whisper-base",
+                    dir.display()
+                );
                 return None;
             }
             Some(WhisperModel::load(&dir).expect("whisper-base loads"))
@@ -48,8 +51,14 @@ enum Tts {
 }
 
 fn run(cmd: &mut Command) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?} failed to start: {e}"));
-    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd:?} failed to start: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Speech for `text`, as a phone line delivers it: μ-law 8 kHz, then back
@@ -58,13 +67,24 @@ fn phone_speech(text: &str, tts: Tts) -> Vec<i16> {
     let dir = tempfile::tempdir().expect("temp dir");
     let raw = dir.path().join("raw.wav");
     match tts {
-        Tts::EspeakEn => run(Command::new("espeak-ng").args(["-v", "en-us", "-s", "160", "-w"]).arg(&raw).arg(text)),
-        Tts::EspeakHi => run(Command::new("espeak-ng").args(["-v", "hi", "-s", "150", "-w"]).arg(&raw).arg(text)),
+        Tts::EspeakEn => run(Command::new("espeak-ng")
+            .args(["-v", "en-us", "-s", "160", "-w"])
+            .arg(&raw)
+            .arg(text)),
+        Tts::EspeakHi => run(Command::new("espeak-ng")
+            .args(["-v", "hi", "-s", "150", "-w"])
+            .arg(&raw)
+            .arg(text)),
         Tts::FestivalHi => {
             let txt = dir.path().join("text.txt");
             std::fs::write(&txt, text).expect("write text");
             run(Command::new("text2wave")
-                .args(["-eval", "(voice_hindi_NSK_diphone)", "-eval", "(Parameter.set 'Int_Method 'DuffInt)"])
+                .args([
+                    "-eval",
+                    "(voice_hindi_NSK_diphone)",
+                    "-eval",
+                    "(Parameter.set 'Int_Method 'DuffInt)",
+                ])
                 .arg(&txt)
                 .arg("-o")
                 .arg(&raw));
@@ -72,11 +92,23 @@ fn phone_speech(text: &str, tts: Tts) -> Vec<i16> {
     }
     let line = dir.path().join("line.wav");
     let back = dir.path().join("back.wav");
-    run(Command::new("sox").arg(&raw).args(["-r", "8000", "-c", "1", "-e", "mu-law"]).arg(&line));
-    run(Command::new("sox").arg(&line).args(["-r", "16000", "-c", "1", "-e", "signed", "-b", "16"]).arg(&back));
+    // `-D`: no dither, so the same text gives the same audio on every run.
+    run(Command::new("sox")
+        .arg("-D")
+        .arg(&raw)
+        .args(["-r", "8000", "-c", "1", "-e", "mu-law"])
+        .arg(&line));
+    run(Command::new("sox")
+        .arg("-D")
+        .arg(&line)
+        .args(["-r", "16000", "-c", "1", "-e", "signed", "-b", "16"])
+        .arg(&back));
     let mut reader = hound::WavReader::open(&back).expect("read wav");
     assert_eq!(reader.spec().sample_rate, 16_000);
-    reader.samples::<i16>().collect::<Result<_, _>>().expect("samples")
+    reader
+        .samples::<i16>()
+        .collect::<Result<_, _>>()
+        .expect("samples")
 }
 
 fn silence(ms: usize) -> Vec<i16> {
@@ -97,7 +129,10 @@ async fn recognise(
     let began = Instant::now();
     let mut first_partial = None;
     for (i, chunk) in audio.chunks(320).enumerate() {
-        stream.push(&AudioChunk::new(chunk.to_vec())).await.expect("push");
+        stream
+            .push(&AudioChunk::new(chunk.to_vec()))
+            .await
+            .expect("push");
         if i % 5 == 4 {
             if let Some(p) = stream.partial().await.expect("partial") {
                 assert!(!p.is_final);
@@ -115,7 +150,9 @@ async fn recognise(
 
 fn shop_hints() -> RecognitionHints {
     RecognitionHints {
-        vocabulary: ["kurta", "saree", "order", "refund", "return", "delivery"].map(String::from).to_vec(),
+        vocabulary: ["kurta", "saree", "order", "refund", "return", "delivery"]
+            .map(String::from)
+            .to_vec(),
         language: None,
     }
 }
@@ -123,15 +160,26 @@ fn shop_hints() -> RecognitionHints {
 // ---- contract: every recogniser, fake or real ----
 
 async fn contract_empty_utterance_is_an_empty_final(asr: &dyn SpeechRecognizer) {
-    let mut stream = asr.start(&RecognitionHints::default()).await.expect("start");
+    let mut stream = asr
+        .start(&RecognitionHints::default())
+        .await
+        .expect("start");
     assert_eq!(stream.partial().await.expect("partial"), None);
     let t = stream.finish().await.expect("finish");
-    assert_eq!(t, Transcript { text: String::new(), language: None, is_final: true });
+    assert_eq!(
+        t,
+        Transcript {
+            text: String::new(),
+            language: None,
+            is_final: true
+        }
+    );
 }
 
 #[tokio::test]
 async fn contract_scripted() {
-    contract_empty_utterance_is_an_empty_final(&ScriptedRecognizer::new(Vec::<String>::new())).await;
+    contract_empty_utterance_is_an_empty_final(&ScriptedRecognizer::new(Vec::<String>::new()))
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -147,7 +195,10 @@ async fn english_order_sentence_over_a_phone_line() {
     let Some(model) = model() else { return };
     let asr = WhisperRecognizer::new(model);
     let mut audio = silence(200);
-    audio.extend(phone_speech("Hello, I want to know where my order for the blue kurta is.", Tts::EspeakEn));
+    audio.extend(phone_speech(
+        "Hello, I want to know where my order for the blue kurta is.",
+        Tts::EspeakEn,
+    ));
     // The caller's VAD ends the turn after some trailing silence.
     audio.extend(silence(500));
     let speech_ms = audio.len() / 16;
@@ -163,13 +214,25 @@ async fn english_order_sentence_over_a_phone_line() {
     assert!(t.is_final);
     assert_eq!(t.language, Some(SpeechLanguage::English));
     assert!(lower.contains("order"), "{:?}", t.text);
-    assert!(lower.contains("kurta") || lower.contains("blue"), "{:?}", t.text);
+    assert!(
+        lower.contains("kurta") || lower.contains("blue"),
+        "{:?}",
+        t.text
+    );
     assert!(first_partial.is_some(), "a live caller gets partials");
 
     // The same utterance pushed at once: `finish` decodes everything.
     let (cold, cold_finish, _) = recognise(&asr, &shop_hints(), &audio, false).await;
-    eprintln!("english {speech_ms} ms cold finish: {} ms, text {:?}", cold_finish.as_millis(), cold.text);
-    assert!(cold.text.to_lowercase().contains("order"), "{:?}", cold.text);
+    eprintln!(
+        "english {speech_ms} ms cold finish: {} ms, text {:?}",
+        cold_finish.as_millis(),
+        cold.text
+    );
+    assert!(
+        cold.text.to_lowercase().contains("order"),
+        "{:?}",
+        cold.text
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -200,11 +263,23 @@ async fn hindi_speech_is_decoded_as_hindi() {
     let asr = WhisperRecognizer::new(model);
     let audio = phone_speech("मेरा ऑर्डर कहाँ है? मुझे रिफंड चाहिए।", Tts::FestivalHi);
     let (t, finish, _) = recognise(&asr, &RecognitionHints::default(), &audio, false).await;
-    eprintln!("hindi {} ms: finish {} ms, language {:?}, text {:?}", audio.len() / 16, finish.as_millis(), t.language, t.text);
+    eprintln!(
+        "hindi {} ms: finish {} ms, language {:?}, text {:?}",
+        audio.len() / 16,
+        finish.as_millis(),
+        t.language,
+        t.text
+    );
     assert_eq!(t.language, Some(SpeechLanguage::Hindi));
     assert!(!t.text.is_empty());
     // Hindi decoding writes Devanagari or Urdu script, never a Latin translation.
-    assert!(t.text.chars().any(|c| matches!(c, '\u{0900}'..='\u{097F}' | '\u{0600}'..='\u{06FF}')), "{:?}", t.text);
+    assert!(
+        t.text
+            .chars()
+            .any(|c| matches!(c, '\u{0900}'..='\u{097F}' | '\u{0600}'..='\u{06FF}')),
+        "{:?}",
+        t.text
+    );
 }
 
 /// Accuracy report over synthetic English, Hinglish and Hindi under each
@@ -216,12 +291,36 @@ async fn language_report() {
     let Some(model) = model() else { return };
     let dir = models_dir().join("whisper-base");
     let cases: &[(&str, Tts, &str)] = &[
-        ("en", Tts::EspeakEn, "I want to cancel my order for the red saree."),
-        ("en", Tts::EspeakEn, "My order number is 4 5 7 2, when will it be delivered?"),
-        ("en", Tts::EspeakEn, "Please give me a refund for the blue kurta."),
-        ("hinglish", Tts::EspeakEn, "Mera order kab aayega? Mujhe blue kurta chahiye."),
-        ("hinglish", Tts::EspeakHi, "मेरा order कब आएगा? मुझे blue kurta चाहिए।"),
-        ("hinglish", Tts::FestivalHi, "मेरा ऑर्डर कब आएगा? मुझे ब्लू कुर्ता चाहिए।"),
+        (
+            "en",
+            Tts::EspeakEn,
+            "I want to cancel my order for the red saree.",
+        ),
+        (
+            "en",
+            Tts::EspeakEn,
+            "My order number is 4 5 7 2, when will it be delivered?",
+        ),
+        (
+            "en",
+            Tts::EspeakEn,
+            "Please give me a refund for the blue kurta.",
+        ),
+        (
+            "hinglish",
+            Tts::EspeakEn,
+            "Mera order kab aayega? Mujhe blue kurta chahiye.",
+        ),
+        (
+            "hinglish",
+            Tts::EspeakHi,
+            "मेरा order कब आएगा? मुझे blue kurta चाहिए।",
+        ),
+        (
+            "hinglish",
+            Tts::FestivalHi,
+            "मेरा ऑर्डर कब आएगा? मुझे ब्लू कुर्ता चाहिए।",
+        ),
         ("hi", Tts::EspeakHi, "मेरा ऑर्डर कहाँ है? मुझे रिफंड चाहिए।"),
         ("hi", Tts::FestivalHi, "मेरा ऑर्डर कहाँ है? मुझे रिफंड चाहिए।"),
         ("hi", Tts::FestivalHi, "मैं अपना ऑर्डर रद्द करना चाहता हूँ।"),
@@ -229,20 +328,38 @@ async fn language_report() {
     let policies = [
         ("detect(prefer-en)", None, LanguagePolicy::PreferEnglish),
         ("detect(hi>=0.3)", None, LanguagePolicy::HindiWhenLikely),
-        ("forced en", Some(SpeechLanguage::English), LanguagePolicy::PreferEnglish),
-        ("forced hi", Some(SpeechLanguage::Hindi), LanguagePolicy::PreferEnglish),
+        (
+            "forced en",
+            Some(SpeechLanguage::English),
+            LanguagePolicy::PreferEnglish,
+        ),
+        (
+            "forced hi",
+            Some(SpeechLanguage::Hindi),
+            LanguagePolicy::PreferEnglish,
+        ),
     ];
-    let audio: Vec<Vec<i16>> = cases.iter().map(|(_, tts, text)| phone_speech(text, *tts)).collect();
+    let audio: Vec<Vec<i16>> = cases
+        .iter()
+        .map(|(_, tts, text)| phone_speech(text, *tts))
+        .collect();
     for (name, language, policy) in policies {
         let config = WhisperConfig::default().with_language_policy(policy);
-        let config = if policy == LanguagePolicy::HindiWhenLikely { config.with_hindi_threshold(0.3) } else { config };
+        let config = if policy == LanguagePolicy::HindiWhenLikely {
+            config.with_hindi_threshold(0.3)
+        } else {
+            config
+        };
         let asr = if policy == LanguagePolicy::PreferEnglish {
             WhisperRecognizer::new(model.clone())
         } else {
             WhisperRecognizer::new(WhisperModel::load_with(&dir, config).expect("load"))
         };
         for ((kind, tts, text), pcm) in cases.iter().zip(&audio) {
-            let hints = RecognitionHints { language, ..shop_hints() };
+            let hints = RecognitionHints {
+                language,
+                ..shop_hints()
+            };
             let (t, finish, _) = recognise(&asr, &hints, pcm, false).await;
             eprintln!(
                 "{name:18} {kind:8} {tts:?} {:5} ms audio {:4} ms {:?} | ref {text:?} | got {:?}",

@@ -39,7 +39,10 @@ pub(crate) fn audio_stats(samples: &[i16]) -> AudioStats {
             voiced_frames += 1;
         }
     }
-    AudioStats { voiced_ms: voiced_frames * 20, peak_dbfs: peak }
+    AudioStats {
+        voiced_ms: voiced_frames * 20,
+        peak_dbfs: peak,
+    }
 }
 
 /// RMS level of one frame in dBFS, floored at −120.
@@ -47,7 +50,11 @@ pub(crate) fn frame_dbfs(frame: &[i16]) -> f32 {
     if frame.is_empty() {
         return -120.0;
     }
-    let energy: f64 = frame.iter().map(|&s| f64::from(s) * f64::from(s)).sum::<f64>() / frame.len() as f64;
+    let energy: f64 = frame
+        .iter()
+        .map(|&s| f64::from(s) * f64::from(s))
+        .sum::<f64>()
+        / frame.len() as f64;
     let rms = energy.sqrt() / 32768.0;
     if rms <= 1e-6 {
         return -120.0;
@@ -60,7 +67,9 @@ pub(crate) fn frame_dbfs(frame: &[i16]) -> f32 {
 
 /// Whether every 20 ms frame of `samples` is below the voiced threshold.
 pub(crate) fn is_quiet(samples: &[i16]) -> bool {
-    samples.chunks(FRAME_SAMPLES).all(|f| frame_dbfs(f) <= VOICED_DBFS)
+    samples
+        .chunks(FRAME_SAMPLES)
+        .all(|f| frame_dbfs(f) <= VOICED_DBFS)
 }
 
 /// Phrases Whisper is known to produce from silence or noise (lower-case,
@@ -86,15 +95,28 @@ const SILENCE_HALLUCINATIONS: &[&str] = &[
 fn normalise(text: &str) -> String {
     let cleaned: String = text
         .chars()
-        .map(|c| if c.is_alphanumeric() || c.is_whitespace() || is_combining(c) { c } else { ' ' })
+        .map(|c| {
+            if c.is_alphanumeric() || c.is_whitespace() || is_combining(c) {
+                c
+            } else {
+                ' '
+            }
+        })
         .collect();
-    cleaned.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    cleaned
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 /// Devanagari and Arabic-script vowel signs are marks, not punctuation, so
 /// they are kept; the dandas and Arabic comma/question/full stop are not.
 fn is_combining(c: char) -> bool {
-    let punctuation = matches!(c, '\u{0964}' | '\u{0965}' | '\u{060C}' | '\u{061F}' | '\u{06D4}');
+    let punctuation = matches!(
+        c,
+        '\u{0964}' | '\u{0965}' | '\u{060C}' | '\u{061F}' | '\u{06D4}'
+    );
     !punctuation && matches!(c, '\u{0900}'..='\u{097F}' | '\u{0600}'..='\u{06FF}')
 }
 
@@ -133,7 +155,9 @@ pub(crate) fn collapse_repeats(text: &str, max_repeats: usize) -> String {
                 continue;
             }
             let mut copies = 1;
-            while i + (copies + 1) * n <= words.len() && keys[i + copies * n..i + (copies + 1) * n] == *gram {
+            while i + (copies + 1) * n <= words.len()
+                && keys[i + copies * n..i + (copies + 1) * n] == *gram
+            {
                 copies += 1;
             }
             if copies > max_repeats {
@@ -155,7 +179,9 @@ pub(crate) fn collapse_repeats(text: &str, max_repeats: usize) -> String {
 pub(crate) fn max_tokens(audio_ms: u64, hindi: bool) -> usize {
     let per_second = if hindi { 30 } else { 10 };
     let secs = audio_ms.div_ceil(1000);
-    usize::try_from(12 + secs * per_second).unwrap_or(usize::MAX).min(220)
+    usize::try_from(12 + secs * per_second)
+        .unwrap_or(usize::MAX)
+        .min(220)
 }
 
 #[cfg(test)]
@@ -165,18 +191,28 @@ mod tests {
     #[test]
     fn collapses_digit_loops() {
         assert_eq!(collapse_repeats("8, 8, 8, 8, 8, 8, 8, 8", 3), "8, 8, 8,");
-        assert_eq!(collapse_repeats("my order is 8, 8, 8, 8, 8, 8.", 3), "my order is 8, 8, 8,");
+        assert_eq!(
+            collapse_repeats("my order is 8, 8, 8, 8, 8, 8.", 3),
+            "my order is 8, 8, 8,"
+        );
     }
 
     #[test]
     fn collapses_phrase_loops_and_keeps_what_follows() {
-        let looped = "where is my order where is my order where is my order where is my order please";
-        assert_eq!(collapse_repeats(looped, 2), "where is my order where is my order please");
+        let looped =
+            "where is my order where is my order where is my order where is my order please";
+        assert_eq!(
+            collapse_repeats(looped, 2),
+            "where is my order where is my order please"
+        );
     }
 
     #[test]
     fn leaves_ordinary_repeats_alone() {
-        assert_eq!(collapse_repeats("no no I said blue", 3), "no no I said blue");
+        assert_eq!(
+            collapse_repeats("no no I said blue", 3),
+            "no no I said blue"
+        );
         assert_eq!(collapse_repeats("order 1 2 3 4", 3), "order 1 2 3 4");
         assert_eq!(collapse_repeats("", 3), "");
     }
@@ -220,7 +256,12 @@ mod tests {
         audio.extend(&tone);
         let stats = audio_stats(&audio);
         assert_eq!(stats.voiced_ms, 500);
-        assert!(stats.peak_dbfs > -15.0 && stats.peak_dbfs < -10.0, "{}", stats.peak_dbfs);
+        // A sine of amplitude 8000 has RMS 8000/√2: −15.26 dBFS.
+        assert!(
+            (stats.peak_dbfs + 15.26).abs() < 0.05,
+            "{}",
+            stats.peak_dbfs
+        );
         assert!(!is_quiet(&audio));
     }
 

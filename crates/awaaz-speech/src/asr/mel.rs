@@ -89,7 +89,11 @@ impl MelExtractor {
         let half = self.n_fft / 2;
         let mut data = vec![0.0f32; self.n_mels * frames];
         if frames == 0 {
-            return Features { n_mels: self.n_mels, frames, data };
+            return Features {
+                n_mels: self.n_mels,
+                frames,
+                data,
+            };
         }
         let mut buf = vec![Complex::new(0.0f32, 0.0); self.n_fft];
         let mut scratch = vec![Complex::new(0.0f32, 0.0); self.fft.get_inplace_scratch_len()];
@@ -118,7 +122,11 @@ impl MelExtractor {
         for v in &mut data {
             *v = (v.max(floor) + 4.0) / 4.0;
         }
-        Features { n_mels: self.n_mels, frames, data }
+        Features {
+            n_mels: self.n_mels,
+            frames,
+            data,
+        }
     }
 }
 
@@ -146,7 +154,11 @@ mod tests {
         let bins = n_fft / 2 + 1;
         let per = bins / n_mels;
         (0..n_mels)
-            .map(|m| (0..bins).map(|b| if b / per == m { 1.0 } else { 0.0 }).collect())
+            .map(|m| {
+                (0..bins)
+                    .map(|b| if b / per == m { 1.0 } else { 0.0 })
+                    .collect()
+            })
             .collect()
     }
 
@@ -193,7 +205,12 @@ mod tests {
         let frame = 10;
         let band = |m: usize| f.data[m * f.frames + frame];
         for m in 1..8 {
-            assert!(band(0) > band(m) + 1.0, "band 0 {} vs band {m} {}", band(0), band(m));
+            assert!(
+                band(0) > band(m) + 1.0,
+                "band 0 {} vs band {m} {}",
+                band(0),
+                band(m)
+            );
         }
     }
 

@@ -147,7 +147,13 @@ mod tests {
 
     #[test]
     fn hint_prompt_dedups_and_punctuates() {
-        let vocab = vec!["Kurta".to_owned(), "order".to_owned(), " kurta ".to_owned(), String::new(), "refund".to_owned()];
+        let vocab = vec![
+            "Kurta".to_owned(),
+            "order".to_owned(),
+            " kurta ".to_owned(),
+            String::new(),
+            "refund".to_owned(),
+        ];
         assert_eq!(hint_prompt(&vocab), "Kurta, order, refund.");
         assert_eq!(hint_prompt(&[]), "");
     }

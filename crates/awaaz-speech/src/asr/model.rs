@@ -87,11 +87,18 @@ impl Drop for BusyGuard {
 }
 
 fn load_error(path: &Path, reason: impl std::fmt::Display) -> SpeechError {
-    SpeechError::Load { what: "whisper model", path: path.display().to_string(), reason: reason.to_string() }
+    SpeechError::Load {
+        what: "whisper model",
+        path: path.display().to_string(),
+        reason: reason.to_string(),
+    }
 }
 
 fn inference_error(reason: impl std::fmt::Display) -> SpeechError {
-    SpeechError::Inference { engine: ENGINE, reason: reason.to_string() }
+    SpeechError::Inference {
+        engine: ENGINE,
+        reason: reason.to_string(),
+    }
 }
 
 impl WhisperModel {
@@ -125,7 +132,11 @@ impl WhisperModel {
         if mel.n_mels() != whisper.n_mels() {
             return Err(load_error(
                 &path,
-                format!("preprocessor has {} mel bands, model expects {}", mel.n_mels(), whisper.n_mels()),
+                format!(
+                    "preprocessor has {} mel bands, model expects {}",
+                    mel.n_mels(),
+                    whisper.n_mels()
+                ),
             ));
         }
         tracing::info!(
@@ -134,7 +145,16 @@ impl WhisperModel {
             threads = config.threads,
             "whisper model loaded"
         );
-        Ok(Self { inner: Arc::new(Inner { whisper, tokenizer, mel, config, path, busy: AtomicUsize::new(0) }) })
+        Ok(Self {
+            inner: Arc::new(Inner {
+                whisper,
+                tokenizer,
+                mel,
+                config,
+                path,
+                busy: AtomicUsize::new(0),
+            }),
+        })
     }
 
     /// Whether the model knows languages other than English.
@@ -151,14 +171,21 @@ impl WhisperModel {
     /// queue on the CTranslate2 replica).
     pub(crate) fn reserve(&self) -> BusyGuard {
         self.inner.busy.fetch_add(1, Ordering::AcqRel);
-        BusyGuard { model: self.clone() }
+        BusyGuard {
+            model: self.clone(),
+        }
     }
 
     /// Like [`Self::reserve`] but refuses while any other decode is running
     /// or queued: partials are best-effort and must not delay anyone's final.
     pub(crate) fn reserve_if_idle(&self) -> Option<BusyGuard> {
-        self.inner.busy.compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire).ok()?;
-        Some(BusyGuard { model: self.clone() })
+        self.inner
+            .busy
+            .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire)
+            .ok()?;
+        Some(BusyGuard {
+            model: self.clone(),
+        })
     }
 
     /// Byte-level BPE tokens of `text` for use as an initial prompt.
@@ -168,7 +195,8 @@ impl WhisperModel {
         }
         match self.inner.tokenizer.encode(&format!(" {}", text.trim())) {
             Ok(tokens) => {
-                let mut tokens: Vec<String> = tokens.into_iter().filter(|t| !is_special(t)).collect();
+                let mut tokens: Vec<String> =
+                    tokens.into_iter().filter(|t| !is_special(t)).collect();
                 // Whisper keeps at most half its 448-token context for the prompt; stay well under.
                 let keep = self.inner.config.max_prompt_tokens;
                 if tokens.len() > keep {
@@ -185,13 +213,25 @@ impl WhisperModel {
 
     /// Transcribes one utterance (16 kHz PCM16). Blocking: call it from
     /// `spawn_blocking`.
-    pub(crate) fn decode(&self, samples: &[i16], request: &DecodeRequest) -> Result<Decoded, SpeechError> {
+    pub(crate) fn decode(
+        &self,
+        samples: &[i16],
+        request: &DecodeRequest,
+    ) -> Result<Decoded, SpeechError> {
         let started = Instant::now();
         let inner = &*self.inner;
         let stats = guard::audio_stats(samples);
-        let empty = |language| Decoded { text: String::new(), language, samples: samples.len(), elapsed: started.elapsed() };
+        let empty = |language| Decoded {
+            text: String::new(),
+            language,
+            samples: samples.len(),
+            elapsed: started.elapsed(),
+        };
         if stats.voiced_ms < guard::MIN_VOICED_MS {
-            tracing::debug!(voiced_ms = stats.voiced_ms, "no speech energy; skipped decoding");
+            tracing::debug!(
+                voiced_ms = stats.voiced_ms,
+                "no speech energy; skipped decoding"
+            );
             return Ok(empty(None));
         }
 
@@ -202,14 +242,24 @@ impl WhisperModel {
         let tail = tail.min(MAX_FRAMES * inner.mel.hop() / 2);
         let max_samples = MAX_FRAMES * inner.mel.hop() - tail;
         let start = samples.len().saturating_sub(max_samples);
-        let mut pcm: Vec<f32> = samples[start..].iter().map(|&s| f32::from(s) / 32_768.0).collect();
+        let mut pcm: Vec<f32> = samples[start..]
+            .iter()
+            .map(|&s| f32::from(s) / 32_768.0)
+            .collect();
         pcm.resize(pcm.len() + tail, 0.0);
         let mut features = inner.mel.compute(&pcm);
         let frames = features.frames.min(MAX_FRAMES);
         features.data.truncate(features.n_mels * frames);
-        let view = StorageView::new(&[1, features.n_mels, frames], &mut features.data, Device::CPU)
+        let view = StorageView::new(
+            &[1, features.n_mels, frames],
+            &mut features.data,
+            Device::CPU,
+        )
+        .map_err(inference_error)?;
+        let encoded = inner
+            .whisper
+            .encode(&view, false)
             .map_err(inference_error)?;
-        let encoded = inner.whisper.encode(&view, false).map_err(inference_error)?;
         let encoded_at = started.elapsed();
 
         let language = match (request.language, inner.whisper.is_multilingual()) {
@@ -284,12 +334,21 @@ impl WhisperModel {
             empty = text.is_empty(),
             "whisper decode"
         );
-        Ok(Decoded { text, language: Some(language), samples: samples.len(), elapsed })
+        Ok(Decoded {
+            text,
+            language: Some(language),
+            samples: samples.len(),
+            elapsed,
+        })
     }
 
     /// English or Hindi, from Whisper's language probabilities on the encoded audio.
     fn detect(&self, encoded: &StorageView<'_>) -> Result<SpeechLanguage, SpeechError> {
-        let detected = self.inner.whisper.detect_language(encoded).map_err(inference_error)?;
+        let detected = self
+            .inner
+            .whisper
+            .detect_language(encoded)
+            .map_err(inference_error)?;
         let probs = detected.into_iter().next().unwrap_or_default();
         let mut english = 0.0f32;
         let mut hindi = 0.0f32;
@@ -303,7 +362,9 @@ impl WhisperModel {
         let language = match self.inner.config.language_policy {
             LanguagePolicy::PreferEnglish if hindi > english => SpeechLanguage::Hindi,
             LanguagePolicy::PreferEnglish => SpeechLanguage::English,
-            LanguagePolicy::HindiWhenLikely if hindi >= self.inner.config.hindi_threshold => SpeechLanguage::Hindi,
+            LanguagePolicy::HindiWhenLikely if hindi >= self.inner.config.hindi_threshold => {
+                SpeechLanguage::Hindi
+            }
             LanguagePolicy::HindiWhenLikely => SpeechLanguage::English,
         };
         tracing::debug!(english, hindi, ?language, "whisper language detection");
@@ -313,7 +374,8 @@ impl WhisperModel {
 
 /// `$AWAAZ_MODELS_DIR/whisper-base`, defaulting to `./models/whisper-base`.
 pub fn default_dir() -> PathBuf {
-    let root = std::env::var_os("AWAAZ_MODELS_DIR").map_or_else(|| PathBuf::from("models"), PathBuf::from);
+    let root =
+        std::env::var_os("AWAAZ_MODELS_DIR").map_or_else(|| PathBuf::from("models"), PathBuf::from);
     root.join("whisper-base")
 }
 
@@ -329,7 +391,8 @@ fn parse_detection(debug: &str) -> Option<(String, f32)> {
     let after = debug.split_once("language: \"")?.1;
     let (language, rest) = after.split_once('"')?;
     let probability = rest.split_once("probability: ")?.1;
-    let end = probability.find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+')))?;
+    let end = probability
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+')))?;
     Some((language.to_owned(), probability[..end].parse().ok()?))
 }
 
@@ -353,19 +416,30 @@ fn load_mel(dir: &Path) -> Result<MelExtractor, SpeechError> {
             .and_then(|v| usize::try_from(v).ok())
             .ok_or_else(|| load_error(&file, format!("missing {name}")))
     };
-    let mut pre = Pre { n_fft: field("n_fft")?, hop: field("hop_length")?, ..Pre::default() };
+    let mut pre = Pre {
+        n_fft: field("n_fft")?,
+        hop: field("hop_length")?,
+        ..Pre::default()
+    };
     let rows = json
         .get("mel_filters")
         .and_then(serde_json::Value::as_array)
         .ok_or_else(|| load_error(&file, "missing mel_filters"))?;
     for row in rows {
-        let row = row.as_array().ok_or_else(|| load_error(&file, "mel_filters row is not an array"))?;
+        let row = row
+            .as_array()
+            .ok_or_else(|| load_error(&file, "mel_filters row is not an array"))?;
         // Filter weights are small positive numbers; f32 holds them exactly enough.
         #[allow(clippy::cast_possible_truncation)]
-        let row: Vec<f32> = row.iter().filter_map(serde_json::Value::as_f64).map(|v| v as f32).collect();
+        let row: Vec<f32> = row
+            .iter()
+            .filter_map(serde_json::Value::as_f64)
+            .map(|v| v as f32)
+            .collect();
         pre.filters.push(row);
     }
-    MelExtractor::new(pre.n_fft, pre.hop, pre.filters).ok_or_else(|| load_error(&file, "mel filter shape mismatch"))
+    MelExtractor::new(pre.n_fft, pre.hop, pre.filters)
+        .ok_or_else(|| load_error(&file, "mel filter shape mismatch"))
 }
 
 #[cfg(test)]

@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use async_trait::async_trait;
 use awaaz_audio::AudioChunk;
 
-use crate::{RecognitionHints, RecognitionStream, SpeechError, SpeechLanguage, SpeechRecognizer, Transcript};
+use crate::{
+    RecognitionHints, RecognitionStream, SpeechError, SpeechLanguage, SpeechRecognizer, Transcript,
+};
 
 /// [`SpeechRecognizer`] that returns scripted transcripts in order.
 ///
@@ -37,8 +39,13 @@ impl ScriptedRecognizer {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let shared = Shared { script: transcripts.into_iter().map(Into::into).collect(), ..Shared::default() };
-        Self { shared: Arc::new(Mutex::new(shared)) }
+        let shared = Shared {
+            script: transcripts.into_iter().map(Into::into).collect(),
+            ..Shared::default()
+        };
+        Self {
+            shared: Arc::new(Mutex::new(shared)),
+        }
     }
 
     /// Appends one more utterance to the script.
@@ -70,7 +77,10 @@ impl ScriptedRecognizer {
 fn language_of(text: &str) -> Option<SpeechLanguage> {
     if text.trim().is_empty() {
         None
-    } else if text.chars().any(|c| matches!(c, '\u{0900}'..='\u{097F}' | '\u{0600}'..='\u{06FF}')) {
+    } else if text
+        .chars()
+        .any(|c| matches!(c, '\u{0900}'..='\u{097F}' | '\u{0600}'..='\u{06FF}'))
+    {
         Some(SpeechLanguage::Hindi)
     } else {
         Some(SpeechLanguage::English)
@@ -79,11 +89,19 @@ fn language_of(text: &str) -> Option<SpeechLanguage> {
 
 #[async_trait]
 impl SpeechRecognizer for ScriptedRecognizer {
-    async fn start(&self, hints: &RecognitionHints) -> Result<Box<dyn RecognitionStream>, SpeechError> {
+    async fn start(
+        &self,
+        hints: &RecognitionHints,
+    ) -> Result<Box<dyn RecognitionStream>, SpeechError> {
         let mut shared = self.lock();
         shared.hints.push(hints.clone());
         let text = shared.script.pop_front().unwrap_or_default();
-        Ok(Box::new(ScriptedStream { owner: self.clone(), text, audio_ms: 0, partial_sent: false }))
+        Ok(Box::new(ScriptedStream {
+            owner: self.clone(),
+            text,
+            audio_ms: 0,
+            partial_sent: false,
+        }))
     }
 }
 
@@ -109,13 +127,21 @@ impl RecognitionStream for ScriptedStream {
             return Ok(None);
         };
         self.partial_sent = true;
-        Ok(Some(Transcript { text: first.to_owned(), language: language_of(&self.text), is_final: false }))
+        Ok(Some(Transcript {
+            text: first.to_owned(),
+            language: language_of(&self.text),
+            is_final: false,
+        }))
     }
 
     async fn finish(&mut self) -> Result<Transcript, SpeechError> {
         self.owner.lock().audio_ms.push(self.audio_ms);
         let text = std::mem::take(&mut self.text);
-        Ok(Transcript { language: language_of(&text), text, is_final: true })
+        Ok(Transcript {
+            language: language_of(&text),
+            text,
+            is_final: true,
+        })
     }
 }
 
@@ -126,23 +152,60 @@ mod tests {
     #[tokio::test]
     async fn yields_scripted_transcripts_in_order_then_silence() {
         let asr = ScriptedRecognizer::new(["where is my order", "मेरा ऑर्डर कहाँ है"]);
-        let hints = RecognitionHints { vocabulary: vec!["kurta".into()], language: None };
+        let hints = RecognitionHints {
+            vocabulary: vec!["kurta".into()],
+            language: None,
+        };
 
         let mut first = asr.start(&hints).await.expect("start");
-        assert_eq!(first.partial().await.expect("partial"), None, "no audio yet");
-        first.push(&AudioChunk::new(vec![0; 16_000])).await.expect("push");
-        let partial = first.partial().await.expect("partial").expect("a partial after audio");
+        assert_eq!(
+            first.partial().await.expect("partial"),
+            None,
+            "no audio yet"
+        );
+        first
+            .push(&AudioChunk::new(vec![0; 16_000]))
+            .await
+            .expect("push");
+        let partial = first
+            .partial()
+            .await
+            .expect("partial")
+            .expect("a partial after audio");
         assert_eq!(partial.text, "where");
         assert!(!partial.is_final);
         assert_eq!(first.partial().await.expect("partial"), None, "only once");
         let fin = first.finish().await.expect("finish");
-        assert_eq!(fin, Transcript { text: "where is my order".into(), language: Some(SpeechLanguage::English), is_final: true });
+        assert_eq!(
+            fin,
+            Transcript {
+                text: "where is my order".into(),
+                language: Some(SpeechLanguage::English),
+                is_final: true
+            }
+        );
 
-        let mut second = asr.start(&RecognitionHints::default()).await.expect("start");
-        assert_eq!(second.finish().await.expect("finish").language, Some(SpeechLanguage::Hindi));
+        let mut second = asr
+            .start(&RecognitionHints::default())
+            .await
+            .expect("start");
+        assert_eq!(
+            second.finish().await.expect("finish").language,
+            Some(SpeechLanguage::Hindi)
+        );
 
-        let mut third = asr.start(&RecognitionHints::default()).await.expect("start");
-        assert_eq!(third.finish().await.expect("finish"), Transcript { text: String::new(), language: None, is_final: true });
+        let mut third = asr
+            .start(&RecognitionHints::default())
+            .await
+            .expect("start");
+        assert_eq!(
+            third.finish().await.expect("finish"),
+            Transcript {
+                text: String::new(),
+                language: None,
+                is_final: true
+            }
+        );
 
         assert_eq!(asr.hints_seen()[0], hints);
         assert_eq!(asr.audio_ms_heard(), vec![1_000, 0, 0]);

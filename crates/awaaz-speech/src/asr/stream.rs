@@ -34,10 +34,15 @@ impl WhisperRecognizer {
 
     /// Opens a concrete stream (the trait method boxes this).
     pub fn open(&self, hints: &RecognitionHints) -> WhisperStream {
-        let prompt = self.model.prompt_tokens(&super::hint_prompt(&hints.vocabulary));
+        let prompt = self
+            .model
+            .prompt_tokens(&super::hint_prompt(&hints.vocabulary));
         WhisperStream {
             model: self.model.clone(),
-            request: Arc::new(DecodeRequest { language: hints.language, prompt }),
+            request: Arc::new(DecodeRequest {
+                language: hints.language,
+                prompt,
+            }),
             samples: Vec::new(),
             dropped_samples: 0,
             in_flight: None,
@@ -50,7 +55,10 @@ impl WhisperRecognizer {
 
 #[async_trait]
 impl SpeechRecognizer for WhisperRecognizer {
-    async fn start(&self, hints: &RecognitionHints) -> Result<Box<dyn RecognitionStream>, SpeechError> {
+    async fn start(
+        &self,
+        hints: &RecognitionHints,
+    ) -> Result<Box<dyn RecognitionStream>, SpeechError> {
         Ok(Box::new(self.open(hints)))
     }
 }
@@ -88,26 +96,29 @@ impl WhisperStream {
         })
     }
 
-    /// Collects a finished background decode; the first one that decoded
-    /// speech fixes the language for the rest of the utterance, so later
-    /// decodes skip detection and cannot flip scripts half-way.
+    /// Collects a finished background decode. The language is *not* fixed
+    /// from a partial: a first partial of half a second (often one syllable
+    /// and the vocabulary prompt) was detected as English for Hindi callers,
+    /// so every decode detects on all the audio it covers.
     fn absorb(&mut self, decoded: Decoded) {
-        if self.request.language.is_none() && !decoded.text.is_empty() {
-            if let Some(language) = decoded.language {
-                Arc::make_mut(&mut self.request).language = Some(language);
-            }
-        }
         self.last = Some(decoded);
     }
 
     async fn join(task: DecodeTask) -> Result<Decoded, SpeechError> {
-        task.await.map_err(|e| SpeechError::Inference { engine: "whisper", reason: format!("decode task failed: {e}") })?
+        task.await.map_err(|e| SpeechError::Inference {
+            engine: "whisper",
+            reason: format!("decode task failed: {e}"),
+        })?
     }
 
     fn transcript(decoded: &Decoded, is_final: bool) -> Transcript {
         Transcript {
             text: decoded.text.clone(),
-            language: if decoded.text.is_empty() { None } else { decoded.language },
+            language: if decoded.text.is_empty() {
+                None
+            } else {
+                decoded.language
+            },
             is_final,
         }
     }
@@ -123,7 +134,10 @@ impl RecognitionStream for WhisperStream {
         if take < audio.samples.len() {
             // Keep the first 28 s: a VAD splits real turns long before this.
             self.dropped_samples += audio.samples.len() - take;
-            tracing::debug!(dropped_ms = self.dropped_samples / SAMPLES_PER_MS, "utterance longer than whisper window");
+            tracing::debug!(
+                dropped_ms = self.dropped_samples / SAMPLES_PER_MS,
+                "utterance longer than whisper window"
+            );
         }
         Ok(())
     }
@@ -164,12 +178,14 @@ impl RecognitionStream for WhisperStream {
             let decoded = Self::join(task).await?;
             self.absorb(decoded);
         }
-        let reusable = self
-            .last
-            .as_ref()
-            .filter(|d| d.samples <= self.samples.len() && guard::is_quiet(&self.samples[d.samples..]));
+        let reusable = self.last.as_ref().filter(|d| {
+            d.samples <= self.samples.len() && guard::is_quiet(&self.samples[d.samples..])
+        });
         let decoded = if let Some(decoded) = reusable {
-            tracing::debug!(reused_ms = decoded.samples / SAMPLES_PER_MS, "final transcript from last partial");
+            tracing::debug!(
+                reused_ms = decoded.samples / SAMPLES_PER_MS,
+                "final transcript from last partial"
+            );
             decoded.clone()
         } else {
             let decoded = Self::join(self.spawn(self.model.reserve())).await?;
