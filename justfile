@@ -37,6 +37,7 @@ test: setup check
     cargo test --workspace --all-targets
     cargo test --workspace --doc
     cargo run -p awaaz-bench --bin agent-accuracy -- --check
+    cargo run -p awaaz-bench --bin agent-accuracy -- --check --data crates/awaaz-agent/tests/data/heldout.jsonl
     python3 -m unittest scripts/test_models.py
     just test-browser
 

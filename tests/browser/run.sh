@@ -17,6 +17,10 @@ for tool in node npm espeak-ng sox; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing" >&2; exit 1; }
 done
 export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+# A fresh machine gets Debian's Chromium when we may install it (CI runs as root).
+if [[ ! -x "$CHROMIUM" && "$CHROMIUM" == /usr/bin/chromium && "$(id -u)" == 0 ]]; then
+  (apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }) >&2
+fi
 [[ -x "$CHROMIUM" ]] || { echo "run.sh: $CHROMIUM is missing (apt-get install chromium)" >&2; exit 1; }
 [[ -d "$AWAAZ_MODELS_DIR" ]] || { echo "run.sh: no models in $AWAAZ_MODELS_DIR (run: just models)" >&2; exit 1; }
 
