@@ -25,8 +25,9 @@ use std::time::Duration;
 use anyhow::{bail, Context as _};
 use awaaz_audio::{AudioChunk, Resampler, SAMPLE_RATE_HZ};
 use awaaz_call::{
-    connection_pair, run_call, CallConfig, CallEngines, CallInfo, CallerCommand, CallerEndpoint,
-    CallerEvent, EnergySegmenter, Phase, SegmentEvent, Segmenter as _,
+    connection_pair, run_call, vad_segmenter_factory, CallConfig, CallEngines, CallInfo,
+    CallerCommand, CallerEndpoint, CallerEvent, EnergySegmenter, Phase, SegmentEvent,
+    Segmenter as _, VadTurnConfig,
 };
 use awaaz_store::{CallDetail, Channel, Speaker, Store};
 use serde::Serialize;
@@ -451,7 +452,17 @@ pub async fn run_simulate(config: &Config, options: SimulateOptions) -> anyhow::
     let models = awaaz_speech::tts::models_dir();
     let (recognizer, synthesizer) = load_speech(&models).await?;
     let (store, agent) = crate::server::open(config).await?;
-    let engines = CallEngines::new(Arc::clone(&store), agent, recognizer, synthesizer);
+    // Silero VAD + turn detector when the model is there (turns end ~300 ms
+    // sooner); the energy segmenter otherwise.
+    let silero = match awaaz_audio::SileroModel::from_models_dir(&models) {
+        Ok(model) => Some(model),
+        Err(e) => {
+            tracing::info!(error = %e, "silero vad unavailable; using the energy segmenter");
+            None
+        }
+    };
+    let engines = CallEngines::new(Arc::clone(&store), agent, recognizer, synthesizer)
+        .with_segmenter(vad_segmenter_factory(silero, VadTurnConfig::default()));
     let detail = simulate_call(engines, &store, &audio, &options).await?;
 
     let mut stdout = std::io::stdout().lock();

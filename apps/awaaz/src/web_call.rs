@@ -377,7 +377,11 @@ pub async fn attach_embedded(
         agent,
         Arc::new(awaaz_speech::WhisperRecognizer::new(recognizer)),
         Arc::new(synthesizer),
-    );
+    )
+    // Silero + the turn detector end turns ~450 ms sooner than the energy
+    // segmenter (docs/benchmarks.md, "Voice-to-voice (preliminary)").
+    .with_vad_from_env()
+    .with_observer(Arc::clone(state.metrics()) as Arc<dyn awaaz_call::CallObserver>);
     let calls = WebCalls::new(engines, CallConfig::default(), DEFAULT_MAX_WEB_CALLS);
     state.set_web_calls(Arc::new(calls));
     tracing::info!("browser calls enabled (embedded speech engines)");

@@ -100,6 +100,19 @@ impl CallEngines {
         self
     }
 
+    /// Uses Silero VAD + the turn detector when `$AWAAZ_MODELS_DIR` (default
+    /// `./models`) holds the Silero model, else keeps the current segmenter.
+    #[must_use]
+    pub fn with_vad_from_env(self) -> Self {
+        match crate::vad_segment::silero_from_env() {
+            Some(model) => self.with_segmenter(crate::vad_segment::vad_segmenter_factory(
+                Some(model),
+                crate::vad_segment::VadTurnConfig::default(),
+            )),
+            None => self,
+        }
+    }
+
     /// Reports to `observer`.
     #[must_use]
     pub fn with_observer(mut self, observer: Arc<dyn CallObserver>) -> Self {
@@ -997,7 +1010,9 @@ async fn listener(
             } else {
                 since_partial_ms += chunk.duration_ms();
                 let bot_active = matches!(*phase.borrow(), Phase::BotSpeaking | Phase::Thinking);
-                if bot_active && since_partial_ms >= partial_every_ms {
+                if (bot_active || segmenter.wants_transcripts())
+                    && since_partial_ms >= partial_every_ms
+                {
                     since_partial_ms = 0;
                     match s.partial().await {
                         Ok(Some(partial)) if !partial.text.trim().is_empty() => {

@@ -34,6 +34,7 @@ mod driver;
 mod observer;
 mod segment;
 mod supervisor;
+mod vad_segment;
 
 pub use crate::connection::{
     connection_pair, CallEnded, CallerCommand, CallerConnection, CallerEndpoint, CallerEvent,
@@ -50,6 +51,9 @@ pub use crate::driver::{
 pub use crate::observer::{CallObserver, NoopObserver};
 pub use crate::segment::{EnergyConfig, EnergySegmenter, SegmentEvent, Segmenter};
 pub use crate::supervisor::{CallHandle, CallSupervisor};
+pub use crate::vad_segment::{
+    silero_from_env, transcript_cue, vad_segmenter_factory, VadTurnConfig, VadTurnSegmenter,
+};
 
 /// What can stop a call from running.
 #[derive(Debug, thiserror::Error)]

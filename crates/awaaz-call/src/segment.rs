@@ -38,6 +38,12 @@ pub trait Segmenter: Send {
     /// A partial transcript of the current utterance, for detectors that use
     /// words as cues ("…aur" means more is coming). Ignored by default.
     fn transcript_hint(&mut self, _text: &str) {}
+    /// Whether the listener should fetch partial transcripts while the
+    /// caller speaks to a silent bot too (they cost decoder passes, so only
+    /// detectors that use [`transcript_hint`](Self::transcript_hint) ask).
+    fn wants_transcripts(&self) -> bool {
+        false
+    }
 }
 
 /// Settings of [`EnergySegmenter`].
