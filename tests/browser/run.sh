@@ -38,7 +38,7 @@ trap 'rm -rf "$work"' EXIT
 # The caller: 6 s of silence (the greeting plays), the question, 4 s of
 # silence (end of turn),
 # as 48 kHz mono PCM16, the format Chromium's fake microphone reads best.
-espeak-ng -v en-us -s 140 -w "$work/raw.wav" "Hello. Where is my order? The order number is 4 5 6 7 8."
+espeak-ng -v en-us -s 140 -w "$work/raw.wav" "Hello. Where is my order number 4 5 6 7 8?"
 sox "$work/raw.wav" -r 48000 -c 1 -b 16 "$work/caller.wav" gain -n -3 pad 6 4
 
 cd "$here"

@@ -549,7 +549,7 @@ pub fn is_backchannel(n: &Normalized) -> bool {
     const WORDS: &[&str] = &[
         "haan", "ji", "hmm", "hm", "hmmm", "mm", "mhm", "mmm", "achha", "okay", "theek", "hai",
         "right", "yeah", "yes", "uh", "huh", "aha", "sahi", "oh", "ohh", "accha", "acha", "sure",
-        "han", "ha", "umm", "um", "uhh", "ok", "alright", "bilkul", "ho",
+        "han", "ha", "umm", "um", "uhh", "ok", "alright", "bilkul", "ho", "ah", "aah", "ahh",
     ];
     let words: Vec<&str> = n.words().collect();
     !words.is_empty()

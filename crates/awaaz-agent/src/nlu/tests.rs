@@ -446,6 +446,8 @@ fn backchannels() {
         "theek hai",
         "हाँ",
         "accha",
+        // How Whisper writes "haan haan" heard over a phone line.
+        "Ah, ah, ah.",
     ] {
         assert!(is_backchannel(&text::normalize(t)), "{t}");
     }

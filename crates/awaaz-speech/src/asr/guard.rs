@@ -184,6 +184,21 @@ pub(crate) fn max_tokens(audio_ms: u64, hindi: bool) -> usize {
         .min(220)
 }
 
+/// Lead-in kept before the first audible sample, in samples (100 ms).
+const LEAD_IN_SAMPLES: usize = 1_600;
+/// Below this magnitude (≈ −54 dBFS) a sample counts as silence.
+const AUDIBLE: i16 = 64;
+
+/// Drops leading silence beyond a 100 ms lead-in: Whisper base, given half a
+/// second of exact zeros before speech, repeats the sentence until its token
+/// cap. Audio with nothing audible is returned unchanged.
+pub(crate) fn trim_leading_silence(samples: &[i16]) -> &[i16] {
+    match samples.iter().position(|s| s.unsigned_abs() >= AUDIBLE.unsigned_abs()) {
+        Some(first) => &samples[first.saturating_sub(LEAD_IN_SAMPLES)..],
+        None => samples,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,5 +293,20 @@ mod tests {
         assert!(is_no_speech(0.9, -1.5));
         assert!(!is_no_speech(0.9, -0.3));
         assert!(!is_no_speech(0.2, -1.5));
+    }
+
+    #[test]
+    fn leading_silence_is_trimmed_to_a_short_lead_in() {
+        let mut audio = vec![0_i16; 8_000];
+        audio.extend(std::iter::repeat_n(1_000_i16, 320));
+        let trimmed = trim_leading_silence(&audio);
+        assert_eq!(trimmed.len(), 1_600 + 320);
+        assert_eq!(trimmed[1_600], 1_000);
+        let quiet = vec![3_i16; 500];
+        assert_eq!(trim_leading_silence(&quiet).len(), 500);
+        let short = vec![0_i16; 100];
+        let mut starts_loud = short.clone();
+        starts_loud.push(2_000);
+        assert_eq!(trim_leading_silence(&starts_loud).len(), 101);
     }
 }

@@ -241,8 +241,12 @@ impl WhisperModel {
         let tail = inner.config.tail_pad_ms as usize * SAMPLE_RATE_HZ / 1000;
         let tail = tail.min(MAX_FRAMES * inner.mel.hop() / 2);
         let max_samples = MAX_FRAMES * inner.mel.hop() - tail;
-        let start = samples.len().saturating_sub(max_samples);
-        let mut pcm: Vec<f32> = samples[start..]
+        // Leading digital silence (a VAD pre-roll over a quiet line decodes to
+        // exact zeros) makes Whisper loop the whole sentence; keep only a short
+        // lead-in before the first audible sample.
+        let speech = guard::trim_leading_silence(samples);
+        let start = speech.len().saturating_sub(max_samples);
+        let mut pcm: Vec<f32> = speech[start..]
             .iter()
             .map(|&s| f32::from(s) / 32_768.0)
             .collect();
