@@ -173,6 +173,42 @@ pub(crate) fn collapse_repeats(text: &str, max_repeats: usize) -> String {
     out.join(" ")
 }
 
+/// Keeps one copy of a phrase of four or more words said twice or more in a
+/// row, and drops a cut-off copy after it: Whisper loops whole sentences
+/// ("Mirror order number 45678 can hide. Mirror order number …") until its
+/// token cap, while people do not repeat a whole clause back to back.
+pub(crate) fn collapse_sentence_loops(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let keys: Vec<String> = words.iter().map(|w| normalise(w)).collect();
+    let mut kept: Vec<usize> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    'outer: while i < words.len() {
+        let longest = (words.len() - i) / 2;
+        for n in (4..=longest).rev() {
+            let gram = &keys[i..i + n];
+            if keys[i + n..i + 2 * n] != *gram {
+                continue;
+            }
+            let mut next = i + 2 * n;
+            while next + n <= words.len() && keys[next..next + n] == *gram {
+                next += n;
+            }
+            // A trailing partial copy (the loop cut by the token cap).
+            let rest = words.len() - next;
+            if rest < n && rest > 0 && keys[next..] == gram[..rest] {
+                next = words.len();
+            }
+            kept.extend(i..i + n);
+            i = next;
+            continue 'outer;
+        }
+        kept.push(i);
+        i += 1;
+    }
+    let out: Vec<&str> = kept.into_iter().map(|k| words[k]).collect();
+    out.join(" ")
+}
+
 /// Token budget for decoding `audio_ms` of speech: generous for fast talkers
 /// (Devanagari needs several byte-level tokens per word) but far below
 /// Whisper's 224, so a loop on a short clip ends early.
@@ -193,7 +229,10 @@ const AUDIBLE: i16 = 64;
 /// second of exact zeros before speech, repeats the sentence until its token
 /// cap. Audio with nothing audible is returned unchanged.
 pub(crate) fn trim_leading_silence(samples: &[i16]) -> &[i16] {
-    match samples.iter().position(|s| s.unsigned_abs() >= AUDIBLE.unsigned_abs()) {
+    match samples
+        .iter()
+        .position(|s| s.unsigned_abs() >= AUDIBLE.unsigned_abs())
+    {
         Some(first) => &samples[first.saturating_sub(LEAD_IN_SAMPLES)..],
         None => samples,
     }
@@ -308,5 +347,19 @@ mod tests {
         let mut starts_loud = short.clone();
         starts_loud.push(2_000);
         assert_eq!(trim_leading_silence(&starts_loud).len(), 101);
+    }
+
+    #[test]
+    fn keeps_one_copy_of_a_looped_sentence() {
+        let looped = "Mirror Order number 45678 can hide. Mirror Order number 45678 can hide. \
+                      Mirror Order number 45678 can hide. Mirror";
+        assert_eq!(
+            collapse_sentence_loops(looped),
+            "Mirror Order number 45678 can hide."
+        );
+        let fine = "where is my order, where is it now";
+        assert_eq!(collapse_sentence_loops(fine), fine);
+        let twice = "I want a refund I want a refund please";
+        assert_eq!(collapse_sentence_loops(twice), "I want a refund please");
     }
 }

@@ -316,7 +316,10 @@ impl WhisperModel {
         let avg_logprob = result.scores.first().copied().unwrap_or(0.0);
         let no_speech_prob = result.no_speech_prob;
 
-        let mut text = guard::collapse_repeats(raw.trim(), inner.config.max_repeats);
+        let mut text = guard::collapse_sentence_loops(&guard::collapse_repeats(
+            raw.trim(),
+            inner.config.max_repeats,
+        ));
         let hit_cap = token_count >= cap;
         if guard::is_no_speech(no_speech_prob, avg_logprob)
             || guard::is_silence_hallucination(&text, stats.voiced_ms, no_speech_prob)
