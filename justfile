@@ -49,3 +49,11 @@ test-browser:
 bench: setup
     cargo run -p awaaz-bench --bin agent-accuracy
     cargo run -p awaaz-bench --bin agent-latency
+
+# Built with `cargo rustc` to strip debug info: with it the binary (C++ speech
+# engines) is 1.1 GB. Examples: `just bench-latency --quick`, `just bench-latency
+# --concurrency 1,4,8,16 --json`; see docs/benchmarks.md "Voice-to-voice latency".
+# Voice-to-voice latency of synthetic phone calls, real call code and engines (needs espeak-ng, sox, ./models).
+bench-latency *ARGS: setup
+    cargo rustc -p awaaz-bench --bin voice-latency -- -C strip=debuginfo
+    {{CARGO_TARGET_DIR}}/debug/voice-latency {{ARGS}}
