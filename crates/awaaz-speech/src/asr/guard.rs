@@ -344,7 +344,7 @@ mod tests {
         let quiet = vec![3_i16; 500];
         assert_eq!(trim_leading_silence(&quiet).len(), 500);
         let short = vec![0_i16; 100];
-        let mut starts_loud = short.clone();
+        let mut starts_loud = short;
         starts_loud.push(2_000);
         assert_eq!(trim_leading_silence(&starts_loud).len(), 101);
     }
