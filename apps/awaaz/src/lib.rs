@@ -26,6 +26,7 @@ pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod conversation;
+mod engines;
 pub mod error;
 pub mod http;
 pub mod metrics;

@@ -149,36 +149,6 @@ fn interpolate(input: &[i16], from_hz: u32) -> Vec<i16> {
         .collect()
 }
 
-/// Loads Whisper and the Piper/espeak-ng voice from the models directory.
-async fn load_speech(
-    models: &Path,
-) -> anyhow::Result<(
-    Arc<dyn awaaz_speech::SpeechRecognizer>,
-    Arc<dyn awaaz_speech::SpeechSynthesizer>,
-)> {
-    if !models.join("whisper-base").is_dir() {
-        bail!(
-            "no speech models in {} (run `just models`, or set AWAAZ_MODELS_DIR)",
-            models.display()
-        );
-    }
-    let dir = models.to_path_buf();
-    let (whisper, voice) = tokio::task::spawn_blocking(move || {
-        let whisper = awaaz_speech::WhisperModel::load(dir.join("whisper-base"))
-            .context("cannot load the Whisper model")?;
-        let env = awaaz_speech::tts::onnx_environment(None).context("cannot load ONNX Runtime")?;
-        let voice = awaaz_speech::tts::EmbeddedSynthesizer::load(&env, &dir)
-            .context("cannot load the Piper voice")?;
-        anyhow::Ok((whisper, voice))
-    })
-    .await
-    .context("model loading panicked")??;
-    Ok((
-        Arc::new(awaaz_speech::WhisperRecognizer::new(whisper)),
-        Arc::new(voice),
-    ))
-}
-
 /// The call's audio as it would have been heard on the line.
 #[derive(Debug, Default)]
 struct Timeline {
@@ -450,7 +420,7 @@ fn print_text(detail: &CallDetail, out: &mut impl std::io::Write) -> std::io::Re
 pub async fn run_simulate(config: &Config, options: SimulateOptions) -> anyhow::Result<()> {
     let audio = read_wav(&options.input)?;
     let models = awaaz_speech::tts::models_dir();
-    let (recognizer, synthesizer) = load_speech(&models).await?;
+    let (recognizer, synthesizer) = crate::engines::load_speech(&models).await?;
     let (store, agent) = crate::server::open(config).await?;
     // Silero VAD + turn detector when the model is there (turns end ~300 ms
     // sooner); the energy segmenter otherwise.

@@ -23,7 +23,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use anyhow::Context as _;
 use async_trait::async_trait;
 use awaaz_agent::{Agent, AgentError, AgentReply, AgentSession, Language, SessionContext};
 use awaaz_audio::{AudioChunk, SAMPLE_RATE_HZ};
@@ -361,27 +360,12 @@ pub async fn attach_embedded(
     agent: Arc<dyn Agent>,
     models_dir: &std::path::Path,
 ) -> anyhow::Result<()> {
-    let dir = models_dir.to_path_buf();
-    let (recognizer, synthesizer) = tokio::task::spawn_blocking(move || {
-        let whisper = awaaz_speech::WhisperModel::load(dir.join("whisper-base"))
-            .context("cannot load the Whisper model")?;
-        let env = awaaz_speech::tts::onnx_environment(None).context("cannot load ONNX Runtime")?;
-        let voice = awaaz_speech::tts::EmbeddedSynthesizer::load(&env, &dir)
-            .context("cannot load the Piper voice")?;
-        anyhow::Ok((whisper, voice))
-    })
-    .await
-    .context("model loading panicked")??;
-    let engines = CallEngines::new(
-        Arc::clone(state.store()),
-        agent,
-        Arc::new(awaaz_speech::WhisperRecognizer::new(recognizer)),
-        Arc::new(synthesizer),
-    )
-    // Silero + the turn detector end turns ~450 ms sooner than the energy
-    // segmenter (docs/benchmarks.md, "Voice-to-voice (preliminary)").
-    .with_vad_from_env()
-    .with_observer(Arc::clone(state.metrics()) as Arc<dyn awaaz_call::CallObserver>);
+    let (recognizer, synthesizer) = crate::engines::load_speech(models_dir).await?;
+    let engines = CallEngines::new(Arc::clone(state.store()), agent, recognizer, synthesizer)
+        // Silero + the turn detector end turns ~450 ms sooner than the energy
+        // segmenter (docs/benchmarks.md, "Voice-to-voice (preliminary)").
+        .with_vad_from_env()
+        .with_observer(Arc::clone(state.metrics()) as Arc<dyn awaaz_call::CallObserver>);
     let calls = WebCalls::new(engines, CallConfig::default(), DEFAULT_MAX_WEB_CALLS);
     state.set_web_calls(Arc::new(calls));
     tracing::info!("browser calls enabled (embedded speech engines)");
@@ -392,10 +376,7 @@ pub async fn attach_embedded(
 /// holds the embedded models; otherwise, or if loading fails, the server
 /// runs without them and `WS /web/call` says so.
 pub async fn attach_from_env(state: &AppState, agent: Arc<dyn Agent>) {
-    let dir = std::env::var_os("AWAAZ_MODELS_DIR").map_or_else(
-        || std::path::PathBuf::from("models"),
-        std::path::PathBuf::from,
-    );
+    let dir = awaaz_audio::models_dir();
     if !dir.join("whisper-base").is_dir() {
         tracing::info!(models_dir = %dir.display(), "browser calls disabled: no models (run `just models`)");
         return;

@@ -39,6 +39,13 @@ pub use vad::{EnergyVad, VadConfig, VadEvent, VadSegmenter, VadStream, VoiceActi
 #[cfg(feature = "silero")]
 pub use vad::{SileroModel, SileroVad};
 
+/// Where the embedded models live: `$AWAAZ_MODELS_DIR`, else `./models`
+/// (the layout `just models` writes). Every loader that is not given a path
+/// starts here.
+pub fn models_dir() -> PathBuf {
+    std::env::var_os("AWAAZ_MODELS_DIR").map_or_else(|| PathBuf::from("models"), PathBuf::from)
+}
+
 /// The sample rate used inside awaaz.
 pub const SAMPLE_RATE_HZ: u32 = 16_000;
 

@@ -18,9 +18,9 @@ pub fn default_dylib() -> PathBuf {
     if let Some(path) = std::env::var_os("AWAAZ_ORT_DYLIB") {
         return PathBuf::from(path);
     }
-    let models =
-        std::env::var_os("AWAAZ_MODELS_DIR").map_or_else(|| PathBuf::from("models"), PathBuf::from);
-    models.join("onnxruntime").join("libonnxruntime.so")
+    crate::models_dir()
+        .join("onnxruntime")
+        .join("libonnxruntime.so")
 }
 
 /// The shared environment, loading the library at `dylib` (or

@@ -107,9 +107,7 @@ impl SileroModel {
     /// # Errors
     /// As [`load`](Self::load).
     pub fn from_env() -> Result<Self, AudioError> {
-        let dir = std::env::var_os("AWAAZ_MODELS_DIR")
-            .map_or_else(|| PathBuf::from("models"), PathBuf::from);
-        Self::from_models_dir(&dir)
+        Self::from_models_dir(&crate::models_dir())
     }
 
     /// The model file this was loaded from.

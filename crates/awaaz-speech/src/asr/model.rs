@@ -381,9 +381,7 @@ impl WhisperModel {
 
 /// `$AWAAZ_MODELS_DIR/whisper-base`, defaulting to `./models/whisper-base`.
 pub fn default_dir() -> PathBuf {
-    let root =
-        std::env::var_os("AWAAZ_MODELS_DIR").map_or_else(|| PathBuf::from("models"), PathBuf::from);
-    root.join("whisper-base")
+    awaaz_audio::models_dir().join("whisper-base")
 }
 
 /// The language token and probability of a detection result. ct2rs 0.10

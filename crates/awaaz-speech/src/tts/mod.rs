@@ -34,7 +34,7 @@ pub use piper::{onnx_environment, PiperConfig, PiperVoice};
 
 /// Where models live: `AWAAZ_MODELS_DIR`, else `./models`.
 pub fn models_dir() -> PathBuf {
-    std::env::var_os("AWAAZ_MODELS_DIR").map_or_else(|| PathBuf::from("models"), PathBuf::from)
+    awaaz_audio::models_dir()
 }
 
 /// Splits speakable text into clauses to synthesise one at a time: at
