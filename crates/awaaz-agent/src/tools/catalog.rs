@@ -193,23 +193,15 @@ fn ratio(a: usize, b: usize) -> f32 {
 /// A colour as the store writes it (`blue`), from English, romanised Hindi
 /// or Devanagari (`neela`, `नीला`, `Blue`).
 pub fn normalize_colour(raw: &str) -> String {
+    // One colour table for the whole agent: the NLU's, which reads the same
+    // words from a caller's speech.
     let lower = raw.trim().to_lowercase();
-    let mapped = match lower.as_str() {
-        "neela" | "nila" | "neeli" | "nili" | "neele" | "नीला" | "नीली" | "नीले" => {
-            "blue"
-        }
-        "laal" | "lal" | "लाल" => "red",
-        "safed" | "safaid" | "सफ़ेद" | "सफेद" => "white",
-        "kaala" | "kala" | "kaali" | "kali" | "काला" | "काली" => "black",
-        "hara" | "hari" | "हरा" | "हरी" => "green",
-        "peela" | "pila" | "peeli" | "pili" | "पीला" | "पीली" => "yellow",
-        "gulabi" | "गुलाबी" => "pink",
-        "sunehra" | "sunehri" | "सुनहरा" | "golden" => "gold",
-        "mehroon" | "maroon" | "मैरून" => "maroon",
-        "grey" | "gray" | "sleti" => "grey",
-        other => other,
-    };
-    mapped.to_owned()
+    let n = normalize(&lower);
+    let mut words = n.words();
+    match (words.next(), words.next()) {
+        (Some(word), None) => crate::nlu::colour_word(word).map_or(lower, str::to_owned),
+        _ => lower,
+    }
 }
 
 /// A size as the store writes it (`M`, `XL`, `5L`, `128GB`), from what a
@@ -264,5 +256,21 @@ mod tests {
         assert_eq!(normalize_colour("Neela"), "blue");
         assert_eq!(normalize_colour("लाल"), "red");
         assert_eq!(normalize_colour("Beige"), "beige");
+        for (raw, want) in [
+            ("नीला", "blue"),
+            ("सफ़ेद", "white"),
+            ("सफेद", "white"),
+            ("काला", "black"),
+            ("हरा", "green"),
+            ("पीला", "yellow"),
+            ("गुलाबी", "pink"),
+            ("मैरून", "maroon"),
+            ("golden", "gold"),
+            ("gray", "grey"),
+            ("mehroon", "maroon"),
+            ("navy blue", "navy blue"),
+        ] {
+            assert_eq!(normalize_colour(raw), want, "{raw}");
+        }
     }
 }
