@@ -1,0 +1,1 @@
+//! awaaz-realtime: the OpenAI Realtime (GA) protocol (being written).
