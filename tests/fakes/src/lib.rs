@@ -17,6 +17,7 @@
 pub mod carrier_rest;
 pub mod chat;
 pub mod exotel;
+mod line;
 pub mod plivo;
 pub mod realtime;
 pub mod twilio;
