@@ -1,3 +1,4 @@
+#![cfg(feature = "rest")]
 //! The carrier REST clients against `awaaz-fakes`' fake carrier server, over
 //! real HTTP on 127.0.0.1.
 

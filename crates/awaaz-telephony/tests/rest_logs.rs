@@ -1,3 +1,4 @@
+#![cfg(feature = "rest")]
 //! Carrier REST log events carry no phone numbers or SMS text.
 //!
 //! A test binary of its own: `tracing` caches per-callsite interest, so a
