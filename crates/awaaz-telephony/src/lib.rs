@@ -15,7 +15,7 @@
 //! | [`signature`] | `X-Twilio-Signature` validation, form and JSON (`bodySHA256`) webhooks |
 //! | [`exotel`] | Exotel Voicebot (AgentStream) frames and a chunker for its 320-byte rule |
 //! | [`plivo`] | Plivo Audio Streams frames and the answer XML (`<Stream>`, `<Speak>`, `<Dial>`) |
-//! | `rest` | REST clients for the carriers' call APIs (feature `rest`; does I/O) |
+//! | `rest` | Twilio, Plivo and Exotel REST clients behind one `CarrierControl` trait (transfer, hang up, SMS), with retries; errors are `RestError` (feature `rest`; does I/O) |
 //!
 //! ```text
 //!  carrier ── WS text ──▶ {twilio,exotel,plivo}::decode ──▶ Inbound (typed, payload bytes)
@@ -25,7 +25,8 @@
 //!
 //! Decoders never panic, whatever the input (property-tested), cap the frame
 //! size, and decode unknown events to an `Unknown` variant instead of failing.
-//! All errors are [`Error`]; its messages never contain field values, which
+//! Errors of the I/O-free modules are [`Error`] (the REST clients have their
+//! own `RestError`, which carries HTTP status and carrier codes); its messages never contain field values, which
 //! may be phone numbers or audio. Phone numbers and custom parameters are
 //! wrapped in types whose `Debug` output is redacted.
 
