@@ -29,6 +29,146 @@ pub enum LogFormat {
     Json,
 }
 
+/// A credential: kept out of `Debug` and log lines.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a credential.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The credential itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+/// What answers a call: the offline cascade or a speech-to-speech model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EngineKind {
+    /// VAD → recogniser → agent → synthesiser, all on this machine.
+    #[default]
+    Cascade,
+    /// OpenAI Realtime (or a server speaking its protocol).
+    Realtime,
+}
+
+/// Which agent answers in the cascade (and on the text API).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AgentKind {
+    /// The offline Hinglish NLU + policy + templates.
+    #[default]
+    Embedded,
+    /// An OpenAI-compatible chat-completions model, with the embedded agent
+    /// as its fallback.
+    Llm,
+}
+
+/// Twilio account settings.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TwilioSettings {
+    /// `AC…`: REST calls and signature checks need it.
+    pub account_sid: Option<String>,
+    /// Signs webhooks and authenticates REST calls. When set, `POST
+    /// /twilio/voice` and `/twilio/status` refuse unsigned requests.
+    pub auth_token: Option<Secret>,
+    /// REST base URL (a local fake in tests).
+    pub api_base: String,
+    /// The Twilio number calls and SMS come from.
+    pub from: Option<String>,
+}
+
+/// Exotel account settings.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ExotelSettings {
+    /// API key (the user half of basic auth).
+    pub api_key: Option<String>,
+    /// API token.
+    pub api_token: Option<Secret>,
+    /// Account SID (in REST paths).
+    pub account_sid: Option<String>,
+    /// REST base URL, e.g. `https://api.exotel.com`.
+    pub api_base: String,
+    /// The ExoPhone SMS and calls come from.
+    pub from: Option<String>,
+}
+
+/// Plivo account settings.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PlivoSettings {
+    /// Auth ID.
+    pub auth_id: Option<String>,
+    /// Auth token (REST and webhook signatures).
+    pub auth_token: Option<Secret>,
+    /// REST base URL.
+    pub api_base: String,
+    /// The Plivo number SMS and calls come from.
+    pub from: Option<String>,
+}
+
+/// Phone-line settings shared by the carriers.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PhoneSettings {
+    /// The public `https://` base URL carriers reach this server at (a
+    /// proxy or tunnel); signatures are checked against it and stream URLs
+    /// are built from it. Without it, the request's `Host` is used.
+    pub public_url: Option<String>,
+    /// Where "talk to a person" goes: a phone number or `sip:` address.
+    pub transfer_to: Option<String>,
+    /// Twilio.
+    pub twilio: TwilioSettings,
+    /// Exotel.
+    pub exotel: ExotelSettings,
+    /// Plivo.
+    pub plivo: PlivoSettings,
+}
+
+/// OpenAI Realtime settings (`engine = "realtime"`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RealtimeSettings {
+    /// API key.
+    pub api_key: Option<Secret>,
+    /// WebSocket URL of the Realtime endpoint.
+    pub url: String,
+    /// Model name.
+    pub model: String,
+    /// Output voice.
+    pub voice: String,
+    /// Rupees per US dollar, for the cost shown per call.
+    pub usd_to_inr: f64,
+}
+
+impl Default for RealtimeSettings {
+    fn default() -> Self {
+        Self {
+            api_key: None,
+            url: "wss://api.openai.com/v1/realtime".to_owned(),
+            model: "gpt-realtime".to_owned(),
+            voice: "marin".to_owned(),
+            usd_to_inr: 88.0,
+        }
+    }
+}
+
+/// LLM agent settings (`agent = "llm"`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LlmSettings {
+    /// An OpenAI-compatible base URL ending in `/v1`.
+    pub base_url: Option<String>,
+    /// Model name.
+    pub model: Option<String>,
+    /// API key, if the endpoint needs one.
+    pub api_key: Option<Secret>,
+}
+
 /// The whole configuration of one awaaz process.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -49,6 +189,16 @@ pub struct Config {
     pub conversation_idle_timeout: Duration,
     /// Longest an HTTP request may take.
     pub request_timeout: Duration,
+    /// Phone carriers.
+    pub phone: PhoneSettings,
+    /// What answers calls.
+    pub engine: EngineKind,
+    /// Which agent the cascade uses.
+    pub agent: AgentKind,
+    /// The Realtime engine.
+    pub realtime: RealtimeSettings,
+    /// The LLM agent.
+    pub llm: LlmSettings,
 }
 
 impl Default for Config {
@@ -62,6 +212,25 @@ impl Default for Config {
             max_conversations: 1000,
             conversation_idle_timeout: Duration::from_secs(15 * 60),
             request_timeout: Duration::from_secs(30),
+            phone: PhoneSettings {
+                twilio: TwilioSettings {
+                    api_base: "https://api.twilio.com".to_owned(),
+                    ..TwilioSettings::default()
+                },
+                exotel: ExotelSettings {
+                    api_base: "https://api.exotel.com".to_owned(),
+                    ..ExotelSettings::default()
+                },
+                plivo: PlivoSettings {
+                    api_base: "https://api.plivo.com".to_owned(),
+                    ..PlivoSettings::default()
+                },
+                ..PhoneSettings::default()
+            },
+            engine: EngineKind::default(),
+            agent: AgentKind::default(),
+            realtime: RealtimeSettings::default(),
+            llm: LlmSettings::default(),
         }
     }
 }
@@ -111,6 +280,64 @@ struct FileConfig {
     max_conversations: Option<i64>,
     conversation_idle_secs: Option<i64>,
     request_timeout_secs: Option<i64>,
+    public_url: Option<String>,
+    transfer_to: Option<String>,
+    twilio_account_sid: Option<String>,
+    twilio_auth_token: Option<String>,
+    twilio_api_base: Option<String>,
+    twilio_from: Option<String>,
+    exotel_api_key: Option<String>,
+    exotel_api_token: Option<String>,
+    exotel_account_sid: Option<String>,
+    exotel_api_base: Option<String>,
+    exotel_from: Option<String>,
+    plivo_auth_id: Option<String>,
+    plivo_auth_token: Option<String>,
+    plivo_api_base: Option<String>,
+    plivo_from: Option<String>,
+    engine: Option<String>,
+    agent: Option<String>,
+    openai_api_key: Option<String>,
+    openai_realtime_url: Option<String>,
+    openai_realtime_model: Option<String>,
+    openai_realtime_voice: Option<String>,
+    usd_to_inr: Option<String>,
+    llm_base_url: Option<String>,
+    llm_model: Option<String>,
+    llm_api_key: Option<String>,
+}
+
+impl FileConfig {
+    /// The string-valued settings, by their file key.
+    fn strings(&mut self) -> Vec<(&'static str, Option<String>)> {
+        vec![
+            ("public_url", self.public_url.take()),
+            ("transfer_to", self.transfer_to.take()),
+            ("twilio_account_sid", self.twilio_account_sid.take()),
+            ("twilio_auth_token", self.twilio_auth_token.take()),
+            ("twilio_api_base", self.twilio_api_base.take()),
+            ("twilio_from", self.twilio_from.take()),
+            ("exotel_api_key", self.exotel_api_key.take()),
+            ("exotel_api_token", self.exotel_api_token.take()),
+            ("exotel_account_sid", self.exotel_account_sid.take()),
+            ("exotel_api_base", self.exotel_api_base.take()),
+            ("exotel_from", self.exotel_from.take()),
+            ("plivo_auth_id", self.plivo_auth_id.take()),
+            ("plivo_auth_token", self.plivo_auth_token.take()),
+            ("plivo_api_base", self.plivo_api_base.take()),
+            ("plivo_from", self.plivo_from.take()),
+            ("engine", self.engine.take()),
+            ("agent", self.agent.take()),
+            ("openai_api_key", self.openai_api_key.take()),
+            ("openai_realtime_url", self.openai_realtime_url.take()),
+            ("openai_realtime_model", self.openai_realtime_model.take()),
+            ("openai_realtime_voice", self.openai_realtime_voice.take()),
+            ("usd_to_inr", self.usd_to_inr.take()),
+            ("llm_base_url", self.llm_base_url.take()),
+            ("llm_model", self.llm_model.take()),
+            ("llm_api_key", self.llm_api_key.take()),
+        ]
+    }
 }
 
 /// Overrides given on the command line.
@@ -163,11 +390,12 @@ impl Config {
         if let Some(url) = &cli.database_url {
             config.database_url = parse_database_url("--database-url", url)?;
         }
+        config.check()?;
         Ok(config)
     }
 
     fn apply_file(&mut self, path: &Path, text: &str) -> Result<(), ConfigError> {
-        let file: FileConfig = toml::from_str(text).map_err(|source| ConfigError::Parse {
+        let mut file: FileConfig = toml::from_str(text).map_err(|source| ConfigError::Parse {
             path: path.to_owned(),
             source,
         })?;
@@ -196,6 +424,93 @@ impl Config {
         if let Some(v) = file.request_timeout_secs {
             self.request_timeout = secs(&name("request_timeout_secs"), v)?;
         }
+        for (key, value) in file.strings() {
+            if let Some(v) = value {
+                self.apply_string(key, &name(key), &v)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A string-valued setting by its file key (`twilio_auth_token`);
+    /// `setting` names the source in errors. `Ok(false)`: not such a key.
+    fn apply_string(&mut self, key: &str, setting: &str, value: &str) -> Result<bool, ConfigError> {
+        let text = || non_empty(setting, value);
+        let phone = &mut self.phone;
+        match key {
+            "public_url" => phone.public_url = Some(parse_http_url(setting, value)?),
+            "transfer_to" => phone.transfer_to = Some(text()?),
+            "twilio_account_sid" => phone.twilio.account_sid = Some(text()?),
+            "twilio_auth_token" => phone.twilio.auth_token = Some(Secret(text()?)),
+            "twilio_api_base" => phone.twilio.api_base = parse_http_url(setting, value)?,
+            "twilio_from" => phone.twilio.from = Some(text()?),
+            "exotel_api_key" => phone.exotel.api_key = Some(text()?),
+            "exotel_api_token" => phone.exotel.api_token = Some(Secret(text()?)),
+            "exotel_account_sid" => phone.exotel.account_sid = Some(text()?),
+            "exotel_api_base" => phone.exotel.api_base = parse_http_url(setting, value)?,
+            "exotel_from" => phone.exotel.from = Some(text()?),
+            "plivo_auth_id" => phone.plivo.auth_id = Some(text()?),
+            "plivo_auth_token" => phone.plivo.auth_token = Some(Secret(text()?)),
+            "plivo_api_base" => phone.plivo.api_base = parse_http_url(setting, value)?,
+            "plivo_from" => phone.plivo.from = Some(text()?),
+            "engine" => {
+                self.engine = match value.trim().to_ascii_lowercase().as_str() {
+                    "cascade" => EngineKind::Cascade,
+                    "realtime" => EngineKind::Realtime,
+                    _ => {
+                        return Err(invalid(
+                            setting,
+                            format!("unknown engine {value:?} (expected cascade or realtime)"),
+                        ))
+                    }
+                }
+            }
+            "agent" => {
+                self.agent = match value.trim().to_ascii_lowercase().as_str() {
+                    "embedded" => AgentKind::Embedded,
+                    "llm" => AgentKind::Llm,
+                    _ => {
+                        return Err(invalid(
+                            setting,
+                            format!("unknown agent {value:?} (expected embedded or llm)"),
+                        ))
+                    }
+                }
+            }
+            "openai_api_key" => self.realtime.api_key = Some(Secret(text()?)),
+            "openai_realtime_url" => self.realtime.url = parse_ws_url(setting, value)?,
+            "openai_realtime_model" => self.realtime.model = text()?,
+            "openai_realtime_voice" => self.realtime.voice = text()?,
+            "usd_to_inr" => {
+                self.realtime.usd_to_inr = value
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|r| r.is_finite() && *r > 0.0)
+                    .ok_or_else(|| invalid(setting, format!("must be a positive number, got {value:?}")))?;
+            }
+            "llm_base_url" => self.llm.base_url = Some(parse_http_url(setting, value)?),
+            "llm_model" => self.llm.model = Some(text()?),
+            "llm_api_key" => self.llm.api_key = Some(Secret(text()?)),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Settings that only make sense together.
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.engine == EngineKind::Realtime && self.realtime.api_key.is_none() {
+            return Err(invalid(
+                "AWAAZ_ENGINE",
+                "realtime needs AWAAZ_OPENAI_API_KEY (or openai_api_key in awaaz.toml)",
+            ));
+        }
+        if self.agent == AgentKind::Llm && (self.llm.base_url.is_none() || self.llm.model.is_none()) {
+            return Err(invalid(
+                "AWAAZ_AGENT",
+                "llm needs AWAAZ_LLM_BASE_URL and AWAAZ_LLM_MODEL",
+            ));
+        }
         Ok(())
     }
 
@@ -217,7 +532,12 @@ impl Config {
             "AWAAZ_REQUEST_TIMEOUT_SECS" => {
                 self.request_timeout = secs(key, parse_int(key, value)?)?;
             }
-            _ => {}
+            _ => {
+                if let Some(rest) = key.strip_prefix("AWAAZ_") {
+                    // Unknown AWAAZ_ variables are ignored like any other.
+                    self.apply_string(&rest.to_ascii_lowercase(), key, value)?;
+                }
+            }
         }
         Ok(())
     }
@@ -258,6 +578,41 @@ fn parse_database_url(setting: &str, value: &str) -> Result<String, ConfigError>
     } else {
         Err(invalid(setting, "expected a sqlite: or postgres:// url"))
     }
+}
+
+fn non_empty(setting: &str, value: &str) -> Result<String, ConfigError> {
+    let value = value.trim();
+    if value.is_empty() {
+        Err(invalid(setting, "must not be empty"))
+    } else {
+        Ok(value.to_owned())
+    }
+}
+
+/// An `http(s)://` URL without a trailing slash. Credentials in URLs are
+/// refused (they would end up in logs).
+fn parse_http_url(setting: &str, value: &str) -> Result<String, ConfigError> {
+    parse_url(setting, value, &["http://", "https://"])
+}
+
+/// A `ws(s)://` URL without a trailing slash.
+fn parse_ws_url(setting: &str, value: &str) -> Result<String, ConfigError> {
+    parse_url(setting, value, &["ws://", "wss://"])
+}
+
+fn parse_url(setting: &str, value: &str, schemes: &[&str]) -> Result<String, ConfigError> {
+    let value = value.trim().trim_end_matches('/');
+    let Some(rest) = schemes.iter().find_map(|s| value.strip_prefix(s)) else {
+        return Err(invalid(
+            setting,
+            format!("expected a {} url", schemes.join(" or ")),
+        ));
+    };
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty() || host.contains('@') || value.contains(char::is_whitespace) {
+        return Err(invalid(setting, "expected a url with a host and no credentials"));
+    }
+    Ok(value.to_owned())
 }
 
 fn parse_shop_name(setting: &str, value: &str) -> Result<String, ConfigError> {
@@ -449,6 +804,55 @@ mod tests {
     fn unrelated_environment_is_ignored() {
         let c = load(None, &[("AWAAZ_TEST_POSTGRES_URL", "x"), ("PATH", "/bin")]).unwrap();
         assert_eq!(c, Config::default());
+    }
+
+    #[test]
+    fn phone_engine_and_llm_settings() {
+        let file = r#"
+            public_url = "https://voice.example.in/"
+            twilio_account_sid = "AC123"
+            engine = "realtime"
+            openai_api_key = "sk-file"
+        "#;
+        let c = load(
+            Some(file),
+            &[
+                ("AWAAZ_TWILIO_AUTH_TOKEN", "tok"),
+                ("AWAAZ_TWILIO_API_BASE", "http://127.0.0.1:9/"),
+                ("AWAAZ_TRANSFER_TO", "+911140000000"),
+                ("AWAAZ_AGENT", "llm"),
+                ("AWAAZ_LLM_BASE_URL", "http://127.0.0.1:11434/v1"),
+                ("AWAAZ_LLM_MODEL", "qwen"),
+                ("AWAAZ_PLIVO_AUTH_ID", "MA1"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.phone.public_url.as_deref(), Some("https://voice.example.in"));
+        assert_eq!(c.phone.twilio.account_sid.as_deref(), Some("AC123"));
+        assert_eq!(c.phone.twilio.auth_token, Some(Secret::new("tok")));
+        assert_eq!(c.phone.twilio.api_base, "http://127.0.0.1:9");
+        assert_eq!(c.phone.transfer_to.as_deref(), Some("+911140000000"));
+        assert_eq!(c.phone.plivo.auth_id.as_deref(), Some("MA1"));
+        assert_eq!(c.phone.plivo.api_base, "https://api.plivo.com");
+        assert_eq!(c.engine, EngineKind::Realtime);
+        assert_eq!(c.agent, AgentKind::Llm);
+        assert_eq!(c.llm.model.as_deref(), Some("qwen"));
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("tok\"") && !shown.contains("sk-file"), "{shown}");
+    }
+
+    #[test]
+    fn engines_need_their_keys_and_urls_are_checked() {
+        let err = load(None, &[("AWAAZ_ENGINE", "realtime")]).unwrap_err();
+        assert!(err.to_string().starts_with("AWAAZ_ENGINE: realtime needs"), "{err}");
+        let err = load(None, &[("AWAAZ_AGENT", "llm")]).unwrap_err();
+        assert!(err.to_string().starts_with("AWAAZ_AGENT: llm needs"), "{err}");
+        let err = load(None, &[("AWAAZ_ENGINE", "gpt")]).unwrap_err();
+        assert!(err.to_string().starts_with("AWAAZ_ENGINE: unknown engine"), "{err}");
+        let err = load(None, &[("AWAAZ_PUBLIC_URL", "https://user:pw@x.in")]).unwrap_err();
+        assert!(!err.to_string().contains("pw"), "{err}");
+        let err = load(None, &[("AWAAZ_OPENAI_REALTIME_URL", "https://api.openai.com")]).unwrap_err();
+        assert_eq!(err.to_string(), "AWAAZ_OPENAI_REALTIME_URL: expected a ws:// or wss:// url");
     }
 
     #[test]
