@@ -21,8 +21,14 @@
 //! holds the tool schemas and runs them against the store, for this agent and
 //! for LLM or Realtime function calling alike.
 //!
-//! Not here: audio, HTTP, LLM clients.
+//! With the `llm` feature (on by default), `llm::LlmAgent` answers through
+//! any OpenAI-compatible chat-completions server, with the same tools, and
+//! falls back to the embedded agent whenever the model fails.
+//!
+//! Not here: audio, and HTTP servers.
 
+#[cfg(feature = "llm")]
+pub mod llm;
 pub mod nlu;
 pub mod text;
 pub mod tools;
@@ -163,6 +169,25 @@ pub trait AgentSession: Send {
     async fn greet(&mut self, now: DateTime<Utc>) -> AgentReply;
     /// Answers one caller turn.
     async fn respond(&mut self, text: &str, now: DateTime<Utc>) -> Result<AgentReply, AgentError>;
+    /// Answers one caller turn, handing each clause of the reply to
+    /// `clauses` as soon as it is complete, so the voice can start speaking
+    /// before the whole reply exists. The returned reply's `text` is the
+    /// whole reply.
+    ///
+    /// The default calls [`AgentSession::respond`] and passes the whole text
+    /// once; agents that produce text incrementally override it.
+    async fn respond_streaming(
+        &mut self,
+        text: &str,
+        now: DateTime<Utc>,
+        clauses: &mut (dyn FnMut(String) + Send),
+    ) -> Result<AgentReply, AgentError> {
+        let reply = self.respond(text, now).await?;
+        if !reply.text.trim().is_empty() {
+            clauses(reply.text.clone());
+        }
+        Ok(reply)
+    }
     /// The caller interrupted the last reply after hearing only `heard`:
     /// forget what they did not hear.
     fn truncate_last_reply(&mut self, heard: &str);
