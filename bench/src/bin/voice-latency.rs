@@ -72,9 +72,10 @@ struct Args {
     /// Per-call deadline in seconds; the caller hangs up when it passes.
     #[arg(long, default_value_t = 90)]
     timeout_secs: u64,
-    /// Turn segmenter: `default` (what `CallEngines::new` uses) or `vad`
-    /// (Silero VAD + turn detector, as `awaaz simulate` uses).
-    #[arg(long, default_value = "default")]
+    /// Turn segmenter: `vad` (Silero VAD + turn detector, what the server,
+    /// the softphone and `awaaz simulate` use) or `energy` (the fixed 600 ms
+    /// silence of `EnergySegmenter`, the baseline).
+    #[arg(long, default_value = "vad")]
     segmenter: String,
 }
 
@@ -719,14 +720,14 @@ async fn main() -> anyhow::Result<()> {
         Arc::new(voice),
     );
     match args.segmenter.as_str() {
-        "default" => {}
+        "energy" | "default" => {}
         "vad" => {
             engines = engines.with_segmenter(awaaz_call::vad_segmenter_factory(
                 awaaz_call::silero_from_env(),
                 awaaz_call::VadTurnConfig::default(),
             ));
         }
-        other => bail!("unknown --segmenter {other} (default, vad)"),
+        other => bail!("unknown --segmenter {other} (vad, energy)"),
     }
     let bench = Bench {
         engines,

@@ -301,6 +301,23 @@ impl Dialogue {
         Ok(self.finish(out))
     }
 
+    /// The caller pressed `digit`: 0 is "talk to a person"; other keys mean
+    /// nothing in this dialogue.
+    pub(crate) async fn keypress(
+        &mut self,
+        digit: char,
+        now: DateTime<Utc>,
+    ) -> Result<Option<AgentReply>, AgentError> {
+        if digit != '0' {
+            return Ok(None);
+        }
+        self.turn = self.turn.saturating_add(1);
+        let mut out = Out::default();
+        self.transfer(TransferWhy::KeyPressed, now, &mut out)
+            .await?;
+        Ok(Some(self.finish(out)))
+    }
+
     async fn handle(&mut self, u: &Understanding, now: DateTime<Utc>, out: &mut Out) -> Step {
         if u.intent == Intent::TalkToHuman {
             return self.transfer(TransferWhy::Asked, now, out).await;

@@ -162,6 +162,14 @@ impl AgentSession for EmbeddedSession {
         self.dialogue.truncate_last_reply(heard);
     }
 
+    async fn keypress(
+        &mut self,
+        digit: char,
+        now: DateTime<Utc>,
+    ) -> Result<Option<AgentReply>, AgentError> {
+        self.dialogue.keypress(digit, now).await
+    }
+
     fn language(&self) -> Language {
         self.dialogue.language()
     }

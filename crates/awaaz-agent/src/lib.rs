@@ -193,4 +193,15 @@ pub trait AgentSession: Send {
     fn truncate_last_reply(&mut self, heard: &str);
     /// The language the session currently answers in.
     fn language(&self) -> Language;
+    /// The caller pressed a key on the keypad. `Ok(None)`: the key means
+    /// nothing to this agent (the call layer then decides, e.g. 0 still
+    /// reaches a person).
+    async fn keypress(
+        &mut self,
+        digit: char,
+        now: DateTime<Utc>,
+    ) -> Result<Option<AgentReply>, AgentError> {
+        let _ = (digit, now);
+        Ok(None)
+    }
 }

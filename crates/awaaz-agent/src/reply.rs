@@ -629,7 +629,7 @@ impl<'a> Voice<'a> {
 
     pub(crate) fn transfer(&self, why: TransferWhy) -> String {
         let lead = match why {
-            TransferWhy::Asked => self.say(
+            TransferWhy::Asked | TransferWhy::KeyPressed => self.say(
                 "xfer-asked",
                 &["Sure.", "Of course."],
                 &["Ji zaroor.", "Bilkul ji."],
@@ -1615,6 +1615,8 @@ impl<'a> Voice<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TransferWhy {
     Asked,
+    /// The caller pressed the keypad's "talk to a person" key.
+    KeyPressed,
     Angry,
     NotUnderstood,
 }
@@ -1623,6 +1625,7 @@ impl TransferWhy {
     pub(crate) fn reason(self) -> &'static str {
         match self {
             Self::Asked => "caller_asked",
+            Self::KeyPressed => "caller_pressed_0",
             Self::Angry => "angry",
             Self::NotUnderstood => "not_understood",
         }

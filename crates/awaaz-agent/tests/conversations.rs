@@ -207,6 +207,39 @@ async fn asking_for_a_person_transfers() {
 }
 
 #[tokio::test]
+async fn zero_on_the_keypad_transfers_and_other_keys_do_nothing() {
+    let mut c = Call::start(None).await;
+    c.say("mera order kahan hai").await;
+    let none = c
+        .session
+        .keypress('7', common::now())
+        .await
+        .expect("agent answers");
+    assert_eq!(none, None);
+    let r = c
+        .session
+        .keypress('0', common::now())
+        .await
+        .expect("agent answers")
+        .expect("0 means a person");
+    assert_eq!(
+        r.action,
+        Some(CallAction::TransferToHuman {
+            reason: "caller_pressed_0".into()
+        })
+    );
+    assert!(r.ended);
+    assert_eq!(
+        call(&r, "transfer_to_human").arguments["reason"],
+        "caller_pressed_0"
+    );
+    // The caller spoke Hinglish, so the hand-over line is Hinglish too.
+    assert_eq!(r.language, Language::Hinglish);
+    let transfers = c.store.transfers(&c.id).await.expect("store");
+    assert_eq!(transfers.len(), 1);
+}
+
+#[tokio::test]
 async fn two_misunderstandings_in_a_row_transfer() {
     let mut c = Call::start(None).await;
     let r = c.say("blah blah").await;

@@ -39,6 +39,9 @@ pub struct CoreConfig {
     pub no_input_timeout_ms: u64,
     /// The agent not producing a reply within this long abandons the turn.
     pub reply_timeout_ms: u64,
+    /// Keypad keys the call acts on (a key press interrupts the bot and is
+    /// passed to the agent); others are ignored. `0` is "talk to a person".
+    pub keys: &'static str,
 }
 
 impl Default for CoreConfig {
@@ -47,6 +50,7 @@ impl Default for CoreConfig {
             barge_in_confirm_ms: 900,
             no_input_timeout_ms: 30_000,
             reply_timeout_ms: 15_000,
+            keys: "0",
         }
     }
 }
@@ -142,11 +146,24 @@ pub enum Action {
         /// The caller's words (personal data).
         text: String,
     },
+    /// Pass a key press to the agent; its answer is spoken as bot turn `turn`.
+    Keypress {
+        /// The bot turn.
+        turn: TurnId,
+        /// The key (`0`–`9`, `*`, `#`).
+        digit: char,
+    },
     /// Stop preparing and playing bot turn `turn` (and everything before it).
     CancelBotTurn {
         /// The bot turn.
         turn: TurnId,
     },
+    /// Hold the bot's outbound audio where it is: the caller started
+    /// talking over it and it is not decided yet whether this is a barge-in
+    /// or a backchannel. Nothing is dropped.
+    PauseOutput,
+    /// Carry on playing held audio: the overlap was a backchannel or noise.
+    ResumeOutput,
     /// Tell the carrier to drop audio it has queued.
     Clear,
     /// Cut the agent's last message in its history to `heard`.
@@ -265,6 +282,8 @@ pub struct CallCore {
     speaking: Option<Utterance>,
     /// The caller talking over the current bot turn, undecided yet.
     overlap: Option<Overlap>,
+    /// Outbound audio is held (a [`Action::PauseOutput`] is in force).
+    paused: bool,
     /// Ended utterances waiting for their transcript, oldest first.
     awaiting_transcript: VecDeque<Utterance>,
     last_activity_ms: u64,
@@ -295,6 +314,7 @@ impl CallCore {
             cancelled_unreplied: Vec::new(),
             speaking: None,
             overlap: None,
+            paused: false,
             awaiting_transcript: VecDeque::new(),
             last_activity_ms: 0,
             ended: false,
@@ -359,6 +379,25 @@ impl CallCore {
             if overlap.voiced_since_ms.is_none() {
                 overlap.voiced_since_ms = Some(now_ms);
             }
+            // Stop talking at once; whether to drop the rest waits for the
+            // transcript (a backchannel resumes it).
+            self.pause_output();
+        }
+    }
+
+    fn pause_output(&mut self) {
+        if !self.paused {
+            self.paused = true;
+            self.actions.push_back(Action::PauseOutput);
+        }
+    }
+
+    fn resume_output(&mut self) {
+        if self.paused {
+            self.paused = false;
+            if self.bot.is_some() {
+                self.actions.push_back(Action::ResumeOutput);
+            }
         }
     }
 
@@ -385,6 +424,27 @@ impl CallCore {
         if self.overlap.is_some() && self.is_real_speech(text) {
             self.barge_in(now_ms);
         }
+    }
+
+    /// The caller pressed a key. Keys in [`CoreConfig::keys`] interrupt the
+    /// bot, are stored as a caller turn (`[key 0]`) and go to the agent.
+    pub fn handle_keypress(&mut self, digit: char, now_ms: u64) {
+        if self.ended || !self.config.keys.contains(digit) {
+            return;
+        }
+        self.last_activity_ms = now_ms;
+        if self.bot.is_some() {
+            self.barge_in(now_ms);
+        }
+        self.actions
+            .push_back(Action::RecordCallerTurn(CallerTurnRecord {
+                text: format!("[key {digit}]"),
+                speech_start_ms: now_ms,
+                speech_end_ms: now_ms,
+                transcript_ready_ms: now_ms,
+            }));
+        let turn = self.new_bot_turn(now_ms, TurnLatency::default());
+        self.actions.push_back(Action::Keypress { turn, digit });
     }
 
     /// The turn detector decided the caller finished; their speech ended at
@@ -417,14 +477,14 @@ impl CallCore {
             self.overlap = None;
         }
         let text = text.trim();
-        if text.is_empty() {
+        if text.is_empty() || (self.bot.is_some() && (self.is_backchannel)(text)) {
+            // Noise, or "haan", "hmm" over the bot: the caller is listening.
+            if self.speaking.is_none() {
+                self.resume_output();
+            }
             return;
         }
         if self.bot.is_some() {
-            if (self.is_backchannel)(text) {
-                // "haan", "hmm" over the bot: the caller is listening.
-                return;
-            }
             self.barge_in(now_ms);
         }
         let speech_end_ms = utterance.ended_ms.unwrap_or(now_ms);
@@ -452,6 +512,9 @@ impl CallCore {
             turn,
             text: text.to_owned(),
         });
+        if self.speaking.is_some() {
+            self.pause_output();
+        }
     }
 
     /// The agent's reply for `turn` is ready; `ends_call` says whether the
@@ -560,6 +623,7 @@ impl CallCore {
         };
         self.last_activity_ms = now_ms;
         self.overlap = None;
+        self.paused = false;
         let heard = bot
             .text
             .clone()
@@ -662,6 +726,9 @@ impl CallCore {
             return;
         };
         self.last_activity_ms = now_ms;
+        // Cancelling a turn releases the hold: the writer drops the turn's
+        // audio and plays the next turn's as soon as it comes.
+        self.paused = false;
         let heard = bot.heard();
         if emit_actions {
             self.actions

@@ -96,7 +96,11 @@ fn real_speech_over_the_bot_barges_in_and_cuts_to_what_was_heard() {
     core.handle_audio_played(1, 0, CLAUSE, 4500);
     core.handle_audio_played(1, 1, CLAUSE / 2, 5000);
     core.handle_caller_speech_started(5000);
-    assert!(drain(&mut core).is_empty(), "no decision before words");
+    assert_eq!(
+        drain(&mut core),
+        vec![Action::PauseOutput],
+        "the bot falls silent at once; no decision before words"
+    );
     core.handle_caller_partial("nahi ruko", 5300);
     let actions = drain(&mut core);
     let heard = "Aapka order dispatch ho gaya hai, kal tak";
@@ -157,7 +161,11 @@ fn backchannel_over_the_bot_is_ignored() {
     core.handle_caller_partial("haan", 4200);
     core.handle_caller_turn_ended(4300, 4350);
     core.handle_caller_transcript("haan ji", 4400);
-    assert!(drain(&mut core).is_empty());
+    assert_eq!(
+        drain(&mut core),
+        vec![Action::PauseOutput, Action::ResumeOutput],
+        "held while undecided, then resumed where it stopped"
+    );
     assert_eq!(core.phase(), Phase::BotSpeaking);
     // The overlap is settled: no barge-in deadline is left.
     assert_eq!(core.poll_timeout(), None);
@@ -177,6 +185,7 @@ fn long_overlapping_speech_barges_in_without_a_transcript() {
     caller_says(&mut core, "order 45678", 2000, 3000);
     bot_speaks(&mut core, 1, "Aapka order", "kal aa jayega.", 3500);
     core.handle_caller_speech_started(4000);
+    assert_eq!(drain(&mut core), vec![Action::PauseOutput]);
     assert_eq!(core.poll_timeout(), Some(4900));
     core.handle_timeout(4899);
     assert!(drain(&mut core).is_empty());
@@ -196,6 +205,7 @@ fn speech_during_thinking_cancels_the_unspoken_reply() {
     assert_eq!(
         actions,
         vec![
+            Action::PauseOutput,
             Action::CancelBotTurn { turn: 1 },
             Action::TruncateHistory {
                 heard: String::new()
@@ -294,6 +304,7 @@ fn pauses_do_not_count_towards_a_barge_in() {
     caller_says(&mut core, "order 45678", 2000, 3000);
     bot_speaks(&mut core, 1, "Aapka order", "kal aa jayega.", 3500);
     core.handle_caller_speech_started(4000);
+    assert_eq!(drain(&mut core), vec![Action::PauseOutput]);
     core.handle_caller_speech_stopped(4400, 4600);
     assert_eq!(core.poll_timeout(), None, "paused: no deadline");
     core.handle_timeout(5000);
@@ -303,4 +314,63 @@ fn pauses_do_not_count_towards_a_barge_in() {
     assert_eq!(core.poll_timeout(), Some(6500));
     core.handle_timeout(6500);
     assert_eq!(drain(&mut core)[0], Action::CancelBotTurn { turn: 1 });
+}
+
+#[test]
+fn noise_over_the_bot_resumes_it_without_a_turn() {
+    let mut core = greeted();
+    caller_says(&mut core, "order 45678", 2000, 3000);
+    bot_speaks(&mut core, 1, "Aapka order", "kal aa jayega.", 3500);
+    core.handle_caller_speech_started(4000);
+    core.handle_caller_turn_ended(4200, 4250);
+    // A cough: the recogniser hears nothing.
+    core.handle_caller_transcript("", 4300);
+    assert_eq!(
+        drain(&mut core),
+        vec![Action::PauseOutput, Action::ResumeOutput]
+    );
+    assert_eq!(core.phase(), Phase::BotSpeaking);
+}
+
+#[test]
+fn a_backchannel_while_the_caller_still_talks_keeps_the_bot_held() {
+    let mut core = greeted();
+    caller_says(&mut core, "order 45678", 2000, 3000);
+    bot_speaks(&mut core, 1, "Aapka order", "kal aa jayega.", 3500);
+    core.handle_caller_speech_started(4000);
+    core.handle_caller_turn_ended(4200, 4250);
+    // The next utterance began before the first one's transcript came.
+    core.handle_caller_speech_started(4280);
+    core.handle_caller_transcript("haan", 4300);
+    assert_eq!(drain(&mut core), vec![Action::PauseOutput], "still held");
+    core.handle_caller_partial("nahi ruko", 4600);
+    assert_eq!(drain(&mut core)[0], Action::CancelBotTurn { turn: 1 });
+}
+
+#[test]
+fn zero_on_the_keypad_interrupts_and_goes_to_the_agent() {
+    let mut core = greeted();
+    caller_says(&mut core, "order 45678", 2000, 3000);
+    bot_speaks(&mut core, 1, "Aapka order", "kal aa jayega.", 3500);
+    core.handle_audio_played(1, 0, CLAUSE, 4500);
+    core.handle_keypress('5', 4600);
+    assert!(
+        drain(&mut core).is_empty(),
+        "keys other than 0 mean nothing"
+    );
+    core.handle_keypress('0', 4700);
+    let actions = drain(&mut core);
+    assert_eq!(actions[0], Action::CancelBotTurn { turn: 1 });
+    assert_eq!(actions[1], Action::Clear);
+    assert!(
+        matches!(&actions[4], Action::RecordCallerTurn(r) if r.text == "[key 0]"),
+        "{actions:?}"
+    );
+    assert_eq!(
+        actions[5],
+        Action::Keypress {
+            turn: 2,
+            digit: '0'
+        }
+    );
 }
