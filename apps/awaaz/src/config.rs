@@ -400,28 +400,28 @@ impl Config {
             source,
         })?;
         let name = |key: &str| format!("{}: {key}", path.display());
-        if let Some(v) = file.database_url {
+        if let Some(v) = file.database_url.take() {
             self.database_url = parse_database_url(&name("database_url"), &v)?;
         }
-        if let Some(v) = file.http_addr {
+        if let Some(v) = file.http_addr.take() {
             self.http_addr = parse_addr(&name("http_addr"), &v)?;
         }
-        if let Some(v) = file.shop_name {
+        if let Some(v) = file.shop_name.take() {
             self.shop_name = parse_shop_name(&name("shop_name"), &v)?;
         }
-        if let Some(v) = file.log {
+        if let Some(v) = file.log.take() {
             self.log = Some(parse_log_filter(&name("log"), &v)?);
         }
-        if let Some(v) = file.log_format {
+        if let Some(v) = file.log_format.take() {
             self.log_format = parse_log_format(&name("log_format"), &v)?;
         }
-        if let Some(v) = file.max_conversations {
+        if let Some(v) = file.max_conversations.take() {
             self.max_conversations = positive(&name("max_conversations"), v)?;
         }
-        if let Some(v) = file.conversation_idle_secs {
+        if let Some(v) = file.conversation_idle_secs.take() {
             self.conversation_idle_timeout = secs(&name("conversation_idle_secs"), v)?;
         }
-        if let Some(v) = file.request_timeout_secs {
+        if let Some(v) = file.request_timeout_secs.take() {
             self.request_timeout = secs(&name("request_timeout_secs"), v)?;
         }
         for (key, value) in file.strings() {
