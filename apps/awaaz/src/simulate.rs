@@ -575,6 +575,7 @@ mod tests {
                 duration_us: 5,
                 created_at: now,
             }],
+            usage: None,
         };
         let v = serde_json::to_value(json_call(&detail)).unwrap();
         assert_eq!(

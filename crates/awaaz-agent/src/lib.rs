@@ -44,6 +44,10 @@ use serde::{Deserialize, Serialize};
 
 pub use embedded::{EmbeddedAgent, EmbeddedConfig, EmbeddedSession};
 
+/// The persona and rules for a speech-to-speech (Realtime) model answering
+/// the shop's calls: one file (`prompts/realtime.md`) a business can edit.
+pub const REALTIME_PROMPT: &str = include_str!("../prompts/realtime.md");
+
 /// The language mix a caller speaks and the agent answers in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]

@@ -11,6 +11,9 @@
 //!
 //! Audio both ways is [`AudioChunk`] (PCM16 mono 16 kHz); the adapter
 //! converts at its edge (μ-law 8 kHz for phone lines, 24/48 kHz for browsers).
+//! Phone adapters may instead pass the line's own μ-law bytes both ways
+//! ([`CallerEvent::LineAudio`], [`CallerCommand::PlayLine`]), so that an
+//! engine speaking μ-law (the realtime engine) never transcodes.
 //! Outbound audio arrives already paced in 20 ms frames, each clause followed
 //! by a [`CallerCommand::Mark`]; an adapter that can learn when audio really
 //! played (Twilio `mark` echoes, a browser's playback callback) answers each
@@ -27,6 +30,11 @@ use crate::core::Phase;
 pub enum CallerEvent {
     /// Caller audio, 16 kHz mono, any length (20 ms is typical).
     Audio(AudioChunk),
+    /// Caller audio exactly as a phone carrier sent it: G.711 μ-law, 8 kHz
+    /// mono, any length (160 bytes = 20 ms is typical). Phone transports may
+    /// send this instead of [`CallerEvent::Audio`]: the realtime engine
+    /// passes it to the model untouched, the cascade converts it to 16 kHz.
+    LineAudio(Vec<u8>),
     /// A mark sent with [`CallerCommand::Mark`] has played.
     Mark(String),
     /// The caller pressed a key.
@@ -41,6 +49,12 @@ pub enum CallerEvent {
 pub enum CallerCommand {
     /// Play this audio (one 20 ms frame, paced by the call).
     Play(AudioChunk),
+    /// Play this G.711 μ-law 8 kHz audio as is (one 20 ms frame of 160
+    /// bytes, the last frame of an utterance may be shorter; paced by the
+    /// call). The realtime engine sends this on phone channels (Twilio,
+    /// Exotel, Plivo) so the model's audio reaches the line without
+    /// transcoding; phone transports must accept it.
+    PlayLine(Vec<u8>),
     /// Echo this name back as [`CallerEvent::Mark`] once everything sent
     /// before it has played.
     Mark(String),

@@ -215,7 +215,7 @@ pub struct CallReport {
 #[derive(Debug)]
 enum Event {
     Mark(String),
-    Dtmf,
+    Dtmf(char),
     SpeechStarted {
         stream_ms: u64,
         at_stream_ms: u64,
@@ -266,6 +266,7 @@ enum PumpEnd {
 enum ResponderCmd {
     Greet { turn: TurnId },
     Respond { turn: TurnId, text: String },
+    Keypress { turn: TurnId, digit: char },
     Cancel { turn: TurnId },
     Truncate { heard: String },
 }
@@ -275,6 +276,8 @@ enum ResponderCmd {
 #[derive(Debug)]
 enum WriterCtl {
     Cancel { turn: TurnId },
+    Pause,
+    Resume,
     Clear,
 }
 
@@ -305,12 +308,19 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-fn voice_for(language: Language) -> Voice {
-    match language {
-        Language::Hindi => Voice::Hindi,
-        Language::English | Language::Hinglish => Voice::English,
+/// The voice for a piece of reply text: Devanagari goes to the Hindi voice,
+/// English and romanised Hinglish to the English voice.
+fn voice_for_text(text: &str) -> Voice {
+    if text.chars().any(|c| ('\u{0900}'..='\u{097F}').contains(&c)) {
+        Voice::Hindi
+    } else {
+        Voice::English
     }
 }
+
+/// Reply pieces a streaming agent may hand over before the turn's speech
+/// catches up; more are dropped (and logged).
+const STREAMED_CLAUSES: usize = 64;
 
 /// What the agent says when the server drains the call.
 fn goodbye_text(language: Language) -> &'static str {
@@ -599,7 +609,7 @@ impl Driver {
                     self.core.handle_mark(turn, index);
                 }
             }
-            Event::Dtmf => tracing::debug!("dtmf ignored"),
+            Event::Dtmf(digit) => self.core.handle_keypress(digit, now),
             Event::SpeechStarted {
                 stream_ms,
                 at_stream_ms,
@@ -685,6 +695,9 @@ impl Driver {
         while let Some(action) = self.core.poll_action() {
             match action {
                 Action::Greet { turn } => self.send_responder(ResponderCmd::Greet { turn }),
+                Action::Keypress { turn, digit } => {
+                    self.send_responder(ResponderCmd::Keypress { turn, digit });
+                }
                 Action::Respond { turn, text } => {
                     self.send_responder(ResponderCmd::Respond { turn, text });
                 }
@@ -692,6 +705,8 @@ impl Driver {
                     self.send_responder(ResponderCmd::Cancel { turn });
                     self.send_writer(WriterCtl::Cancel { turn });
                 }
+                Action::PauseOutput => self.send_writer(WriterCtl::Pause),
+                Action::ResumeOutput => self.send_writer(WriterCtl::Resume),
                 Action::Clear => self.send_writer(WriterCtl::Clear),
                 Action::TruncateHistory { heard } => {
                     self.send_responder(ResponderCmd::Truncate { heard });
@@ -867,7 +882,7 @@ impl Driver {
         let started_ms = self.now_ms();
         let commands = self.commands.clone();
         let synthesizer = Arc::clone(&self.engines.synthesizer);
-        let voice = voice_for(self.language);
+        let voice = voice_for_text(text);
         let spoken = tokio::time::timeout(self.config.goodbye_timeout, async move {
             let mut stream = synthesizer.synthesize(text, voice).await.ok()?;
             let mut next = Instant::now();
@@ -929,10 +944,27 @@ async fn reader(
     drops: Arc<std::sync::atomic::AtomicU64>,
     cancel: CancellationToken,
 ) -> PumpEnd {
+    let mut line_up: Option<awaaz_audio::Resampler> = None;
     loop {
         let event = tokio::select! {
             () = cancel.cancelled() => return PumpEnd::Stopped("reader"),
             event = events.recv() => event,
+        };
+        let event = match event {
+            // The carrier's own μ-law: decode and bring to 16 kHz here, with
+            // one resampler for the whole call (no clicks between frames).
+            Some(CallerEvent::LineAudio(mulaw)) => {
+                let pcm = awaaz_audio::g711::ulaw_decode(&mulaw);
+                let up = match line_up.as_mut() {
+                    Some(r) => r,
+                    None => match awaaz_audio::Resampler::new(8_000, SAMPLE_RATE_HZ) {
+                        Ok(r) => line_up.insert(r),
+                        Err(_) => return PumpEnd::Stopped("reader"),
+                    },
+                };
+                Some(CallerEvent::Audio(AudioChunk::new(up.process(&pcm))))
+            }
+            other => other,
         };
         let forwarded = match event {
             None | Some(CallerEvent::HungUp) => return PumpEnd::CallerHungUp,
@@ -955,7 +987,8 @@ async fn reader(
                 Ok(())
             }
             Some(CallerEvent::Mark(name)) => driver.send(Event::Mark(name)).await,
-            Some(CallerEvent::Dtmf(_)) => driver.send(Event::Dtmf).await,
+            Some(CallerEvent::Dtmf(digit)) => driver.send(Event::Dtmf(digit)).await,
+            Some(CallerEvent::LineAudio(_)) => Ok(()),
         };
         if forwarded.is_err() {
             return PumpEnd::Stopped("reader");
@@ -1031,12 +1064,30 @@ async fn listener(
         for event in noticed {
             let sent = match event {
                 SegmentEvent::SpeechStopped { at_ms } => {
-                    driver
+                    let sent = driver
                         .send(Event::SpeechStopped {
                             stream_ms,
                             at_stream_ms: at_ms,
                         })
-                        .await
+                        .await;
+                    // The caller paused: read what they said so far now, so
+                    // the turn detector judges the pause by a fresh cue (a
+                    // complete question ends the turn sooner) and the final
+                    // decode has little left to do.
+                    if let Some(s) = stream.as_mut().filter(|_| segmenter.wants_transcripts()) {
+                        since_partial_ms = 0;
+                        match s.partial().await {
+                            Ok(Some(partial)) if !partial.text.trim().is_empty() => {
+                                segmenter.transcript_hint(&partial.text);
+                                if driver.send(Event::Partial(partial.text)).await.is_err() {
+                                    return PumpEnd::Stopped("listener");
+                                }
+                            }
+                            Ok(_) => {}
+                            Err(e) => tracing::debug!(error = %e, "partial transcript failed"),
+                        }
+                    }
+                    sent
                 }
                 SegmentEvent::SpeechStarted { at_ms } if in_utterance => {
                     // Speech resumed after a pause: the same utterance goes on.
@@ -1159,8 +1210,35 @@ async fn responder(
                 (turn, reply, t0.elapsed())
             }
             ResponderCmd::Respond { turn, text } => {
+                // The bot turn starts before the reply is complete: an agent
+                // that streams (an LLM) hands over clause by clause and the
+                // first one is spoken while the rest is still being written.
+                let token = cancel.child_token();
+                tokens.push((turn, token.clone()));
+                let (clause_tx, clause_rx) = mpsc::channel::<String>(STREAMED_CLAUSES);
+                bot_turns.spawn(
+                    bot_turn(
+                        turn,
+                        clause_rx,
+                        Arc::clone(&synthesizer),
+                        out.clone(),
+                        token,
+                    )
+                    .in_current_span(),
+                );
+                let mut streamed = 0usize;
+                let mut hand_over = |clause: String| {
+                    if clause_tx.try_send(clause).is_ok() {
+                        streamed += 1;
+                    } else {
+                        tracing::warn!(turn, "too many streamed clauses; one dropped");
+                    }
+                };
                 let t0 = Instant::now();
-                let reply = match session.respond(&text, Utc::now()).await {
+                let reply = match session
+                    .respond_streaming(&text, Utc::now(), &mut hand_over)
+                    .await
+                {
                     Ok(reply) => reply,
                     Err(e) => {
                         tracing::error!(error = %e, "agent failed to answer");
@@ -1174,11 +1252,52 @@ async fn responder(
                         }
                     }
                 };
+                let agent_time = t0.elapsed();
+                if streamed == 0 && !reply.text.trim().is_empty() {
+                    // Nothing was handed over (an error, or an agent that
+                    // only returns): speak the whole reply.
+                    let _ = clause_tx.try_send(reply.text.clone());
+                }
+                drop(clause_tx);
+                let agent_us = u64::try_from(agent_time.as_micros()).unwrap_or(u64::MAX);
+                if driver
+                    .send(Event::ReplyReady {
+                        turn,
+                        reply,
+                        agent_us,
+                    })
+                    .await
+                    .is_err()
+                {
+                    return PumpEnd::Stopped("responder");
+                }
+                continue;
+            }
+            ResponderCmd::Keypress { turn, digit } => {
+                let t0 = Instant::now();
+                let reply = match session.keypress(digit, Utc::now()).await {
+                    Ok(Some(reply)) => reply,
+                    other => {
+                        if let Err(e) = other {
+                            tracing::error!(error = %e, "agent failed to handle a key");
+                        }
+                        // 0 reaches a person even when the agent has no
+                        // answer for it.
+                        AgentReply {
+                            text: String::new(),
+                            language: session.language(),
+                            tool_calls: Vec::new(),
+                            ended: digit == '0',
+                            action: (digit == '0').then(|| CallAction::TransferToHuman {
+                                reason: "caller_pressed_0".to_owned(),
+                            }),
+                        }
+                    }
+                };
                 (turn, reply, t0.elapsed())
             }
         };
         let text = answer.text.clone();
-        let voice = voice_for(answer.language);
         let agent_us = u64::try_from(agent_time.as_micros()).unwrap_or(u64::MAX);
         if driver
             .send(Event::ReplyReady {
@@ -1193,11 +1312,15 @@ async fn responder(
         }
         let token = cancel.child_token();
         tokens.push((turn, token.clone()));
+        let (clause_tx, clause_rx) = mpsc::channel::<String>(1);
+        if !text.trim().is_empty() {
+            let _ = clause_tx.try_send(text);
+        }
+        drop(clause_tx);
         bot_turns.spawn(
             bot_turn(
                 turn,
-                text,
-                voice,
+                clause_rx,
                 Arc::clone(&synthesizer),
                 out.clone(),
                 token,
@@ -1207,46 +1330,53 @@ async fn responder(
     }
 }
 
-/// One bot turn: synthesise clause by clause and queue the audio, until done
-/// or cancelled (barge-in).
+/// One bot turn: synthesise the reply text as it arrives (one or more
+/// pieces, each split into clauses by the synthesiser) and queue the audio,
+/// until the text ends or the turn is cancelled (barge-in). Each piece is
+/// voiced by its script: Devanagari by the Hindi voice, the rest by the
+/// English voice.
 async fn bot_turn(
     turn: TurnId,
-    text: String,
-    voice: Voice,
+    mut pieces: mpsc::Receiver<String>,
     synthesizer: Arc<dyn SpeechSynthesizer>,
     out: mpsc::Sender<Outbound>,
     token: CancellationToken,
 ) {
     let work = async {
-        if !text.trim().is_empty() {
+        let mut index = 0;
+        'pieces: while let Some(text) = pieces.recv().await {
+            if text.trim().is_empty() {
+                continue;
+            }
+            let voice = voice_for_text(&text);
             match synthesizer.synthesize(&text, voice).await {
-                Ok(mut stream) => {
-                    let mut index = 0;
-                    loop {
-                        match stream.next().await {
-                            Ok(Some((clause, audio))) => {
-                                let sent = out
-                                    .send(Outbound::Clause {
-                                        turn,
-                                        index,
-                                        text: clause,
-                                        audio,
-                                    })
-                                    .await;
-                                if sent.is_err() {
-                                    return;
-                                }
-                                index += 1;
+                Ok(mut stream) => loop {
+                    match stream.next().await {
+                        Ok(Some((clause, audio))) => {
+                            let sent = out
+                                .send(Outbound::Clause {
+                                    turn,
+                                    index,
+                                    text: clause,
+                                    audio,
+                                })
+                                .await;
+                            if sent.is_err() {
+                                return;
                             }
-                            Ok(None) => break,
-                            Err(e) => {
-                                tracing::warn!(error = %e, turn, "synthesis failed; turn cut short");
-                                break;
-                            }
+                            index += 1;
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            tracing::warn!(error = %e, turn, "synthesis failed; turn cut short");
+                            break 'pieces;
                         }
                     }
+                },
+                Err(e) => {
+                    tracing::warn!(error = %e, turn, "synthesis failed to start");
+                    break;
                 }
-                Err(e) => tracing::warn!(error = %e, turn, "synthesis failed to start"),
             }
         }
         let _ = out.send(Outbound::EndOfTurn { turn }).await;
@@ -1299,6 +1429,8 @@ async fn writer(
     let mut queue: VecDeque<Queued> = VecDeque::new();
     let mut cancelled_through: Option<TurnId> = None;
     let mut next = Instant::now();
+    // Held by the call core while the caller talks over the bot.
+    let mut paused = false;
     loop {
         let frames_queued = queue.len();
         tokio::select! {
@@ -1308,6 +1440,14 @@ async fn writer(
                 Some(WriterCtl::Cancel { turn }) => {
                     cancelled_through = Some(cancelled_through.map_or(turn, |t| t.max(turn)));
                     queue.retain(|q| q.turn() > turn);
+                    paused = false;
+                }
+                Some(WriterCtl::Pause) => paused = true,
+                Some(WriterCtl::Resume) => {
+                    if paused {
+                        paused = false;
+                        next = next.max(Instant::now());
+                    }
                 }
                 Some(WriterCtl::Clear) => {
                     if commands.send(CallerCommand::Clear).await.is_err() {
@@ -1316,7 +1456,7 @@ async fn writer(
                 }
                 None => return PumpEnd::Stopped("writer"),
             },
-            () = tokio::time::sleep_until(next), if !queue.is_empty() => {
+            () = tokio::time::sleep_until(next), if !queue.is_empty() && !paused => {
                 let now = Instant::now();
                 // Play the head frame, then any marks and turn ends that
                 // follow it become due 20 ms later, when the frame has played.

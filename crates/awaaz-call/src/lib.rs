@@ -11,12 +11,18 @@
 //!   of pumps (caller reader, listener, responder with one child task per
 //!   bot turn, paced writer) and a recorder, under one `CancellationToken`;
 //!   and [`CallSupervisor`], which caps and drains all calls.
+//! * [`run_realtime_call`] — the realtime engine: the same call with a
+//!   speech-to-speech model (OpenAI Realtime GA protocol) as its brain,
+//!   phone audio passed through as μ-law, the agent's tools as function
+//!   calls, barge-in by truncating the model's audio at what the caller
+//!   heard ([`RealtimeEngines`], [`PreparedSession`]).
 //!
 //! ```text
 //!  transport (browser WS, Twilio, simulate)
 //!     │ CallerEndpoint  ⇅ CallerEvent / CallerCommand   (connection_pair)
 //!     ▼
 //!  CallSupervisor::start ─▶ run_call ─▶ CallCore
+//!  CallSupervisor::start_realtime ─▶ run_realtime_call ─▶ model session (ws)
 //!     pumps: reader ─▶ listener (Segmenter + SpeechRecognizer)
 //!            responder (AgentSession) ─▶ bot turn (SpeechSynthesizer) ─▶ writer (20 ms pacing, marks)
 //!            recorder ─▶ CallStore (turns, tool calls, per-turn latency)
@@ -32,6 +38,7 @@ mod connection;
 mod core;
 mod driver;
 mod observer;
+mod realtime;
 mod segment;
 mod supervisor;
 mod vad_segment;
@@ -49,6 +56,10 @@ pub use crate::driver::{
     FRAME_SAMPLES,
 };
 pub use crate::observer::{CallObserver, NoopObserver};
+pub use crate::realtime::{
+    function_tools, run_realtime_call, run_realtime_call_with, PreparedSession, RealtimeEngines,
+    DEFAULT_REALTIME_PROMPT, DEFAULT_SHOP_NAME, DEFAULT_VOICE,
+};
 pub use crate::segment::{EnergyConfig, EnergySegmenter, SegmentEvent, Segmenter};
 pub use crate::supervisor::{CallHandle, CallSupervisor};
 pub use crate::vad_segment::{
@@ -80,6 +91,12 @@ pub enum CallError {
     /// The call's task panicked (recorded as `failed`).
     #[error("call task panicked")]
     Panicked,
+    /// The supervisor was asked for an engine it was not given.
+    #[error("no {engine} engine configured")]
+    EngineMissing {
+        /// `realtime`.
+        engine: &'static str,
+    },
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use tokio_util::task::TaskTracker;
 use crate::connection::CallerConnection;
 use crate::core::EndStatus;
 use crate::driver::{run_call, CallConfig, CallEngines, CallInfo, CallReport};
+use crate::realtime::{run_realtime_call_with, PreparedSession, RealtimeEngines};
 use crate::CallError;
 
 /// Runs calls: at most `max_calls` at once, each in its own task, all
@@ -23,6 +24,9 @@ use crate::CallError;
 #[derive(Clone)]
 pub struct CallSupervisor {
     engines: CallEngines,
+    /// The realtime engine, for calls started with
+    /// [`CallSupervisor::start_realtime`].
+    realtime: Option<RealtimeEngines>,
     config: CallConfig,
     shutdown: CancellationToken,
     tracker: TaskTracker,
@@ -59,12 +63,27 @@ impl CallSupervisor {
     pub fn new(engines: CallEngines, config: CallConfig, max_calls: usize) -> Self {
         Self {
             engines,
+            realtime: None,
             config,
             shutdown: CancellationToken::new(),
             tracker: TaskTracker::new(),
             slots: Arc::new(Semaphore::new(max_calls)),
             limit: max_calls,
         }
+    }
+
+    /// Also runs realtime calls ([`CallSupervisor::start_realtime`]) with
+    /// `engines`, under the same limit and drain.
+    #[must_use]
+    pub fn with_realtime(mut self, engines: RealtimeEngines) -> Self {
+        self.realtime = Some(engines);
+        self
+    }
+
+    /// The realtime engine, e.g. to [preconnect](RealtimeEngines::preconnect)
+    /// a model session while a webhook is answered.
+    pub fn realtime(&self) -> Option<&RealtimeEngines> {
+        self.realtime.as_ref()
     }
 
     /// Calls running now.
@@ -85,6 +104,41 @@ impl CallSupervisor {
         info: CallInfo,
         connection: CallerConnection,
     ) -> Result<CallHandle, CallError> {
+        let engines = self.engines.clone();
+        let config = self.config.clone();
+        self.spawn(info, move |info, shutdown| {
+            run_call(engines, config, info, connection, shutdown)
+        })
+    }
+
+    /// Starts a call on `connection` with the realtime engine, on
+    /// `prepared` if a model session was opened for it ahead of time (see
+    /// [`RealtimeEngines::preconnect`]). Refuses like
+    /// [`CallSupervisor::start`], and with [`CallError::EngineMissing`] when
+    /// no realtime engine was given ([`CallSupervisor::with_realtime`]).
+    pub fn start_realtime(
+        &self,
+        info: CallInfo,
+        connection: CallerConnection,
+        prepared: Option<PreparedSession>,
+    ) -> Result<CallHandle, CallError> {
+        let engines = self
+            .realtime
+            .clone()
+            .ok_or(CallError::EngineMissing { engine: "realtime" })?;
+        let config = self.config.clone();
+        self.spawn(info, move |info, shutdown| {
+            run_realtime_call_with(engines, config, info, connection, prepared, shutdown)
+        })
+    }
+
+    /// Runs `call` in its own task under the limit, catching its panic at
+    /// the call boundary.
+    fn spawn<F, Fut>(&self, info: CallInfo, call: F) -> Result<CallHandle, CallError>
+    where
+        F: FnOnce(CallInfo, CancellationToken) -> Fut,
+        Fut: std::future::Future<Output = Result<CallReport, CallError>> + Send + 'static,
+    {
         if self.shutdown.is_cancelled() {
             return Err(CallError::ShuttingDown);
         }
@@ -92,17 +146,15 @@ impl CallSupervisor {
             .try_acquire_owned()
             .map_err(|_| CallError::Busy { limit: self.limit })?;
         let call_id = info.id.clone();
-        let engines = self.engines.clone();
-        let config = self.config.clone();
-        let shutdown = self.shutdown.child_token();
+        let store = Arc::clone(&self.engines.store);
+        let id = info.id.clone();
+        let running = call(info, self.shutdown.child_token());
         let task = self.tracker.spawn(async move {
             let _permit = permit;
-            let store = Arc::clone(&engines.store);
-            let id = info.id.clone();
             // The call runs in its own task so a panic inside it is caught
             // here and recorded, instead of leaving the call open forever.
             let mut boundary = JoinSet::new();
-            boundary.spawn(run_call(engines, config, info, connection, shutdown));
+            boundary.spawn(running);
             match boundary.join_next().await {
                 Some(Ok(result)) => {
                     if let Err(e) = &result {

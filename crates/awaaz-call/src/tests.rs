@@ -118,7 +118,7 @@ fn carrier(mut endpoint: CallerEndpoint, log: Arc<Mutex<Vec<(Instant, Got)>>>) {
     tokio::spawn(async move {
         while let Some(cmd) = endpoint.recv().await {
             let got = match cmd {
-                CallerCommand::Play(_) => Got::Play,
+                CallerCommand::Play(_) | CallerCommand::PlayLine(_) => Got::Play,
                 CallerCommand::Mark(name) => {
                     let _ = echo.try_send(CallerEvent::Mark(name.clone()));
                     Got::Mark(name)
@@ -439,4 +439,111 @@ async fn supervisor_caps_calls_and_drains_with_a_goodbye() {
         supervisor.start(CallInfo::new(Channel::Web), connection_pair(4).0),
         Err(CallError::ShuttingDown)
     ));
+}
+
+/// An agent that writes its reply slowly, clause by clause, like an LLM.
+struct SlowStreamingAgent;
+
+struct SlowStreamingSession;
+
+#[async_trait]
+impl Agent for SlowStreamingAgent {
+    async fn start(&self, _ctx: SessionContext) -> Box<dyn AgentSession> {
+        Box::new(SlowStreamingSession)
+    }
+}
+
+const FIRST_CLAUSE: &str = "Ek minute, main dekh rahi hoon.";
+const SECOND_CLAUSE: &str = "Aapka order kal tak pahunch jayega.";
+
+#[async_trait]
+impl AgentSession for SlowStreamingSession {
+    async fn greet(&mut self, _now: DateTime<Utc>) -> AgentReply {
+        AgentReply {
+            text: "Namaste.".into(),
+            language: Language::Hinglish,
+            tool_calls: Vec::new(),
+            ended: false,
+            action: None,
+        }
+    }
+    async fn respond(&mut self, text: &str, now: DateTime<Utc>) -> Result<AgentReply, AgentError> {
+        self.respond_streaming(text, now, &mut |_| {}).await
+    }
+    async fn respond_streaming(
+        &mut self,
+        _text: &str,
+        _now: DateTime<Utc>,
+        clauses: &mut (dyn FnMut(String) + Send),
+    ) -> Result<AgentReply, AgentError> {
+        clauses(FIRST_CLAUSE.to_owned());
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        clauses(SECOND_CLAUSE.to_owned());
+        Ok(AgentReply {
+            text: format!("{FIRST_CLAUSE} {SECOND_CLAUSE}"),
+            language: Language::Hinglish,
+            tool_calls: Vec::new(),
+            ended: false,
+            action: None,
+        })
+    }
+    fn truncate_last_reply(&mut self, _heard: &str) {}
+    fn language(&self) -> Language {
+        Language::Hinglish
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_streaming_agent_is_heard_before_its_reply_is_complete() {
+    let store = Arc::new(MemoryStore::with_demo(Utc::now().date_naive()));
+    let synth = SilentSynthesizer::new();
+    let engines = CallEngines::new(
+        store.clone(),
+        Arc::new(SlowStreamingAgent),
+        Arc::new(ScriptedRecognizer::new(["mera order kahan hai"])),
+        Arc::new(synth.clone()),
+    );
+    let (connection, endpoint) = connection_pair(64);
+    let caller = endpoint.event_sender();
+    let phase = endpoint.phase();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    carrier(endpoint, Arc::clone(&log));
+    let info = CallInfo::new(Channel::Simulated);
+    let call_id = info.id.clone();
+    let task = tokio::spawn(run_call(
+        engines,
+        CallConfig::default(),
+        info,
+        connection,
+        CancellationToken::new(),
+    ));
+    let call = TestCall {
+        caller,
+        phase,
+        log,
+        task,
+        store,
+        synth,
+        truncations: Arc::new(Mutex::new(Vec::new())),
+        call_id,
+    };
+    call.silence_until(Phase::Listening).await;
+    call.speak(1200).await;
+    call.silence_until(Phase::BotSpeaking).await;
+    call.silence_until(Phase::Listening).await;
+    let (_, detail, call) = call.hang_up().await;
+
+    let answer = &detail.turns[2];
+    assert_eq!(answer.text, format!("{FIRST_CLAUSE} {SECOND_CLAUSE}"));
+    let l = answer.latency;
+    let (first, reply) = (l.first_audio_ms.unwrap(), l.reply_ready_ms.unwrap());
+    assert!(
+        first + 1500 < reply,
+        "first audio at {first} ms, reply complete at {reply} ms"
+    );
+    let spoken: Vec<String> = call.synth.spoken().into_iter().map(|s| s.0).collect();
+    assert_eq!(
+        spoken[1..],
+        [FIRST_CLAUSE.to_owned(), SECOND_CLAUSE.to_owned()]
+    );
 }

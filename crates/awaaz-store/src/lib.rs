@@ -126,6 +126,9 @@ pub trait CallStore: Send + Sync {
     async fn calls(&self, limit: u64, offset: u64) -> StoreResult<Vec<Call>>;
     /// One call with its turns and tool calls.
     async fn call(&self, id: &CallId) -> StoreResult<Option<CallDetail>>;
+    /// Sets a call's model usage and cost (replacing what was recorded
+    /// before: the value is the call's running total).
+    async fn record_call_usage(&self, id: &CallId, usage: &CallUsage) -> StoreResult<()>;
 }
 
 /// Tickets, transfers and the SMS outbox.

@@ -11,10 +11,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::{
-    Call, CallDetail, CallId, CallStore, CatalogStore, Customer, NewCall, NewSms, NewTicket,
-    NewToolCall, NewTransfer, NewTurn, Order, OrderFilter, OrderId, OrderStatus, OrderStore,
-    PhoneNumber, Product, Sms, SmsStatus, StoreError, StoreResult, SupportStore, Ticket,
-    TicketFilter, TicketId, ToolCall, Transfer, Turn,
+    Call, CallDetail, CallId, CallStore, CallUsage, CatalogStore, Customer, NewCall, NewSms,
+    NewTicket, NewToolCall, NewTransfer, NewTurn, Order, OrderFilter, OrderId, OrderStatus,
+    OrderStore, PhoneNumber, Product, Sms, SmsStatus, StoreError, StoreResult, SupportStore,
+    Ticket, TicketFilter, TicketId, ToolCall, Transfer, Turn,
 };
 
 const DEFAULT_LIMIT: u64 = 50;
@@ -35,6 +35,7 @@ struct Inner {
     /// (call, turn) in insertion order.
     turns: Vec<(CallId, Turn)>,
     tool_calls: Vec<(CallId, ToolCall)>,
+    usage: Vec<(CallId, CallUsage)>,
     tickets: Vec<Ticket>,
     next_ticket: u64,
     transfers: Vec<Transfer>,
@@ -290,11 +291,25 @@ impl CallStore for MemoryStore {
             .filter(|(c, _)| c == id)
             .map(|(_, t)| t.clone())
             .collect();
+        let usage = inner.usage.iter().find(|(c, _)| c == id).map(|(_, u)| *u);
         Ok(Some(CallDetail {
             call: call.clone(),
             turns,
             tool_calls,
+            usage,
         }))
+    }
+
+    async fn record_call_usage(&self, id: &CallId, usage: &CallUsage) -> StoreResult<()> {
+        let mut inner = self.lock();
+        if !inner.has_call(id) {
+            return Err(StoreError::NotFound { entity: "call" });
+        }
+        match inner.usage.iter_mut().find(|(c, _)| c == id) {
+            Some((_, stored)) => *stored = *usage,
+            None => inner.usage.push((id.clone(), *usage)),
+        }
+        Ok(())
     }
 }
 

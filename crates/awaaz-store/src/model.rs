@@ -555,6 +555,36 @@ pub struct CallDetail {
     pub turns: Vec<Turn>,
     /// Tool calls in order.
     pub tool_calls: Vec<ToolCall>,
+    /// Token usage and cost of the call's speech-to-speech model session
+    /// (realtime engine only; `None` for cascade calls and text chats).
+    #[serde(default)]
+    pub usage: Option<CallUsage>,
+}
+
+/// What a call's model session used and cost, summed over the call (the
+/// realtime engine records it when the call ends).
+///
+/// Cached tokens are a subset of input tokens; audio tokens are a subset of
+/// input or output tokens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct CallUsage {
+    /// All input tokens, cached included.
+    pub input_tokens: u64,
+    /// All output tokens.
+    pub output_tokens: u64,
+    /// Input tokens that were audio.
+    pub audio_in_tokens: u64,
+    /// Output tokens that were audio.
+    pub audio_out_tokens: u64,
+    /// Input tokens served from the cache.
+    pub cached_tokens: u64,
+    /// Estimated cost in US dollars (configured list prices).
+    pub cost_usd: f64,
+    /// The same cost in Indian rupees (configured exchange rate).
+    pub cost_inr: f64,
+    /// Errors the model service reported during the call (benign races not
+    /// counted).
+    pub model_errors: u64,
 }
 
 /// What a ticket is about.

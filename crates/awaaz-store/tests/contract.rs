@@ -610,6 +610,43 @@ mod suite {
         );
     }
 
+    pub(super) async fn call_usage_is_kept_per_call(fx: &Fixture) {
+        let s = fx.store.as_ref();
+        let call = new_call(s, Some("CA333"), t0()).await;
+        let other = new_call(s, None, t0()).await;
+        assert_eq!(s.call(&call.id).await.unwrap().unwrap().usage, None);
+        let first = CallUsage {
+            input_tokens: 1200,
+            output_tokens: 340,
+            audio_in_tokens: 900,
+            audio_out_tokens: 300,
+            cached_tokens: 640,
+            cost_usd: 0.0345,
+            cost_inr: 3.036,
+            model_errors: 0,
+        };
+        s.record_call_usage(&call.id, &first).await.unwrap();
+        assert_eq!(s.call(&call.id).await.unwrap().unwrap().usage, Some(first));
+        // A later total replaces the earlier one.
+        let total = CallUsage {
+            input_tokens: 5000,
+            output_tokens: 900,
+            model_errors: 2,
+            cost_usd: 0.125,
+            cost_inr: 11.0,
+            ..first
+        };
+        s.record_call_usage(&call.id, &total).await.unwrap();
+        let detail = s.call(&call.id).await.unwrap().unwrap();
+        assert_eq!(detail.usage, Some(total));
+        assert_eq!(s.call(&other.id).await.unwrap().unwrap().usage, None);
+        let missing = s.record_call_usage(&CallId::new_v7(), &first).await;
+        assert!(
+            matches!(missing, Err(StoreError::NotFound { entity: "call" })),
+            "{missing:?}"
+        );
+    }
+
     pub(super) async fn tickets_get_readable_ids(fx: &Fixture) {
         let s = fx.store.as_ref();
         let call = new_call(s, None, t0()).await;
@@ -949,6 +986,7 @@ macro_rules! common_contract_tests {
             turns_get_sequential_seq,
             tool_calls_are_recorded,
             call_lifecycle_and_listing,
+            call_usage_is_kept_per_call,
             tickets_get_readable_ids,
             transfers_are_tracked,
             sms_queue_and_updates,

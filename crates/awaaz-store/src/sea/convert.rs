@@ -6,13 +6,13 @@ use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::DbErr;
 
 use super::entity::{
-    call, customer, order, order_item, product, product_variant, sms, ticket, tool_call, transfer,
-    turn,
+    call, call_usage, customer, order, order_item, product, product_variant, sms, ticket,
+    tool_call, transfer, turn,
 };
 use crate::{
-    Call, CallId, Channel, Customer, Order, OrderId, OrderItem, OrderStatus, PhoneNumber, Product,
-    Sms, SmsStatus, Speaker, StoreError, StoreResult, Ticket, TicketCategory, TicketId,
-    TicketPriority, ToolCall, Transfer, Turn, TurnLatency, Variant,
+    Call, CallId, CallUsage, Channel, Customer, Order, OrderId, OrderItem, OrderStatus,
+    PhoneNumber, Product, Sms, SmsStatus, Speaker, StoreError, StoreResult, Ticket, TicketCategory,
+    TicketId, TicketPriority, ToolCall, Transfer, Turn, TurnLatency, Variant,
 };
 
 pub(super) fn corrupt(entity: &'static str, field: &'static str) -> StoreError {
@@ -31,6 +31,20 @@ fn to_u64(v: i64, entity: &'static str, field: &'static str) -> StoreResult<u64>
 /// refused.
 pub(super) fn to_db_u64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+pub(super) fn call_usage(u: &call_usage::Model) -> StoreResult<CallUsage> {
+    const E: &str = "call usage";
+    Ok(CallUsage {
+        input_tokens: to_u64(u.input_tokens, E, "input_tokens")?,
+        output_tokens: to_u64(u.output_tokens, E, "output_tokens")?,
+        audio_in_tokens: to_u64(u.audio_in_tokens, E, "audio_in_tokens")?,
+        audio_out_tokens: to_u64(u.audio_out_tokens, E, "audio_out_tokens")?,
+        cached_tokens: to_u64(u.cached_tokens, E, "cached_tokens")?,
+        cost_usd: u.cost_usd,
+        cost_inr: u.cost_inr,
+        model_errors: to_u64(u.model_errors, E, "model_errors")?,
+    })
 }
 
 pub(super) fn customer(c: customer::Model) -> Customer {

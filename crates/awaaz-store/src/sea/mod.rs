@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
 // For `disable_statement_logging`.
 use sea_orm::sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
@@ -46,15 +46,15 @@ use sea_orm_migration::MigratorTrait;
 
 use self::convert::{corrupt, to_db_u64, to_u32};
 use self::entity::{
-    call, counter, customer, order, order_item, product, product_variant, sms, ticket, tool_call,
-    transfer, turn,
+    call, call_usage, counter, customer, order, order_item, product, product_variant, sms, ticket,
+    tool_call, transfer, turn,
 };
 use crate::demo::DemoShop;
 use crate::{
-    Call, CallDetail, CallId, CallStore, CatalogStore, Customer, NewCall, NewSms, NewTicket,
-    NewToolCall, NewTransfer, NewTurn, Order, OrderFilter, OrderId, OrderStatus, OrderStore,
-    PhoneNumber, Product, Sms, SmsStatus, StoreError, StoreResult, SupportStore, Ticket,
-    TicketFilter, TicketId, ToolCall, Transfer, Turn,
+    Call, CallDetail, CallId, CallStore, CallUsage, CatalogStore, Customer, NewCall, NewSms,
+    NewTicket, NewToolCall, NewTransfer, NewTurn, Order, OrderFilter, OrderId, OrderStatus,
+    OrderStore, PhoneNumber, Product, Sms, SmsStatus, StoreError, StoreResult, SupportStore,
+    Ticket, TicketFilter, TicketId, ToolCall, Transfer, Turn,
 };
 
 /// Default page size of listings.
@@ -700,6 +700,12 @@ impl CallStore for SeaStore {
             .all(&self.db)
             .await
             .map_err(db_err(OP))?;
+        let usage = call_usage::Entity::find_by_id(id.0.clone())
+            .one(&self.db)
+            .await
+            .map_err(db_err(OP))?
+            .map(|u| convert::call_usage(&u))
+            .transpose()?;
         Ok(Some(CallDetail {
             call: convert::call(row)?,
             turns: turns
@@ -710,7 +716,46 @@ impl CallStore for SeaStore {
                 .into_iter()
                 .map(convert::tool_call)
                 .collect::<StoreResult<_>>()?,
+            usage,
         }))
+    }
+
+    async fn record_call_usage(&self, id: &CallId, usage: &CallUsage) -> StoreResult<()> {
+        const OP: &str = "record call usage";
+        self.require_call(id).await?;
+        let row = call_usage::ActiveModel {
+            call_id: Set(id.0.clone()),
+            input_tokens: Set(to_db_u64(usage.input_tokens)),
+            output_tokens: Set(to_db_u64(usage.output_tokens)),
+            audio_in_tokens: Set(to_db_u64(usage.audio_in_tokens)),
+            audio_out_tokens: Set(to_db_u64(usage.audio_out_tokens)),
+            cached_tokens: Set(to_db_u64(usage.cached_tokens)),
+            cost_usd: Set(usage.cost_usd),
+            cost_inr: Set(usage.cost_inr),
+            model_errors: Set(to_db_u64(usage.model_errors)),
+            updated_at: Set(Utc::now()),
+        };
+        // One row per call: a later total replaces the earlier one.
+        call_usage::Entity::insert(row)
+            .on_conflict(
+                OnConflict::column(call_usage::Column::CallId)
+                    .update_columns([
+                        call_usage::Column::InputTokens,
+                        call_usage::Column::OutputTokens,
+                        call_usage::Column::AudioInTokens,
+                        call_usage::Column::AudioOutTokens,
+                        call_usage::Column::CachedTokens,
+                        call_usage::Column::CostUsd,
+                        call_usage::Column::CostInr,
+                        call_usage::Column::ModelErrors,
+                        call_usage::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(&self.db)
+            .await
+            .map_err(db_err(OP))?;
+        Ok(())
     }
 }
 

@@ -6,6 +6,7 @@
 //! stored value becomes [`crate::StoreError::Corrupt`] instead of a panic.
 
 pub(crate) mod call;
+pub(crate) mod call_usage;
 pub(crate) mod counter;
 pub(crate) mod customer;
 pub(crate) mod order;

@@ -10,6 +10,7 @@ use sea_orm_migration::prelude::*;
 mod m20250601_000001_shop;
 mod m20250601_000002_calls;
 mod m20250601_000003_support;
+mod m20250601_000004_call_usage;
 
 /// Applies the store's schema.
 pub(crate) struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20250601_000001_shop::Migration),
             Box::new(m20250601_000002_calls::Migration),
             Box::new(m20250601_000003_support::Migration),
+            Box::new(m20250601_000004_call_usage::Migration),
         ]
     }
 }
