@@ -487,7 +487,9 @@ impl Config {
                     .parse::<f64>()
                     .ok()
                     .filter(|r| r.is_finite() && *r > 0.0)
-                    .ok_or_else(|| invalid(setting, format!("must be a positive number, got {value:?}")))?;
+                    .ok_or_else(|| {
+                        invalid(setting, format!("must be a positive number, got {value:?}"))
+                    })?;
             }
             "llm_base_url" => self.llm.base_url = Some(parse_http_url(setting, value)?),
             "llm_model" => self.llm.model = Some(text()?),
@@ -505,7 +507,8 @@ impl Config {
                 "realtime needs AWAAZ_OPENAI_API_KEY (or openai_api_key in awaaz.toml)",
             ));
         }
-        if self.agent == AgentKind::Llm && (self.llm.base_url.is_none() || self.llm.model.is_none()) {
+        if self.agent == AgentKind::Llm && (self.llm.base_url.is_none() || self.llm.model.is_none())
+        {
             return Err(invalid(
                 "AWAAZ_AGENT",
                 "llm needs AWAAZ_LLM_BASE_URL and AWAAZ_LLM_MODEL",
@@ -610,7 +613,10 @@ fn parse_url(setting: &str, value: &str, schemes: &[&str]) -> Result<String, Con
     };
     let host = rest.split('/').next().unwrap_or_default();
     if host.is_empty() || host.contains('@') || value.contains(char::is_whitespace) {
-        return Err(invalid(setting, "expected a url with a host and no credentials"));
+        return Err(invalid(
+            setting,
+            "expected a url with a host and no credentials",
+        ));
     }
     Ok(value.to_owned())
 }
@@ -827,7 +833,10 @@ mod tests {
             ],
         )
         .unwrap();
-        assert_eq!(c.phone.public_url.as_deref(), Some("https://voice.example.in"));
+        assert_eq!(
+            c.phone.public_url.as_deref(),
+            Some("https://voice.example.in")
+        );
         assert_eq!(c.phone.twilio.account_sid.as_deref(), Some("AC123"));
         assert_eq!(c.phone.twilio.auth_token, Some(Secret::new("tok")));
         assert_eq!(c.phone.twilio.api_base, "http://127.0.0.1:9");
@@ -838,21 +847,40 @@ mod tests {
         assert_eq!(c.agent, AgentKind::Llm);
         assert_eq!(c.llm.model.as_deref(), Some("qwen"));
         let shown = format!("{c:?}");
-        assert!(!shown.contains("tok\"") && !shown.contains("sk-file"), "{shown}");
+        assert!(
+            !shown.contains("tok\"") && !shown.contains("sk-file"),
+            "{shown}"
+        );
     }
 
     #[test]
     fn engines_need_their_keys_and_urls_are_checked() {
         let err = load(None, &[("AWAAZ_ENGINE", "realtime")]).unwrap_err();
-        assert!(err.to_string().starts_with("AWAAZ_ENGINE: realtime needs"), "{err}");
+        assert!(
+            err.to_string().starts_with("AWAAZ_ENGINE: realtime needs"),
+            "{err}"
+        );
         let err = load(None, &[("AWAAZ_AGENT", "llm")]).unwrap_err();
-        assert!(err.to_string().starts_with("AWAAZ_AGENT: llm needs"), "{err}");
+        assert!(
+            err.to_string().starts_with("AWAAZ_AGENT: llm needs"),
+            "{err}"
+        );
         let err = load(None, &[("AWAAZ_ENGINE", "gpt")]).unwrap_err();
-        assert!(err.to_string().starts_with("AWAAZ_ENGINE: unknown engine"), "{err}");
+        assert!(
+            err.to_string().starts_with("AWAAZ_ENGINE: unknown engine"),
+            "{err}"
+        );
         let err = load(None, &[("AWAAZ_PUBLIC_URL", "https://user:pw@x.in")]).unwrap_err();
         assert!(!err.to_string().contains("pw"), "{err}");
-        let err = load(None, &[("AWAAZ_OPENAI_REALTIME_URL", "https://api.openai.com")]).unwrap_err();
-        assert_eq!(err.to_string(), "AWAAZ_OPENAI_REALTIME_URL: expected a ws:// or wss:// url");
+        let err = load(
+            None,
+            &[("AWAAZ_OPENAI_REALTIME_URL", "https://api.openai.com")],
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "AWAAZ_OPENAI_REALTIME_URL: expected a ws:// or wss:// url"
+        );
     }
 
     #[test]
