@@ -70,6 +70,13 @@ pub enum Command {
         #[arg(long, value_name = "URL")]
         database_url: Option<String>,
     },
+    /// Place an outbound phone call through Twilio; the running `awaaz
+    /// serve` at AWAAZ_PUBLIC_URL answers it (needs the Twilio settings).
+    Call {
+        /// The number to call, in E.164 form, e.g. +919812345678.
+        #[arg(value_name = "NUMBER")]
+        to: String,
+    },
     /// Database maintenance.
     Db {
         /// What to do to the database.
@@ -98,6 +105,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             http_addr: *addr,
             database_url: database_url.clone(),
         },
+        Command::Call { .. } => CliOverrides::default(),
         Command::Chat { database_url, .. }
         | Command::Db { database_url, .. }
         | Command::Simulate { database_url, .. } => CliOverrides {
@@ -124,6 +132,10 @@ pub async fn run(cli: Cli) -> ExitCode {
             telemetry::init(&config, "warn");
             let caller = caller.as_deref().map(PhoneNumber::new);
             run_chat(&config, ChatOptions { caller, verbose }).await
+        }
+        Command::Call { to } => {
+            telemetry::init(&config, "warn");
+            call(&config, &to).await
         }
         Command::Db { action, .. } => {
             telemetry::init(&config, "info,sqlx=warn,sea_orm=warn");
@@ -160,6 +172,17 @@ pub async fn run(cli: Cli) -> ExitCode {
 async fn serve(config: &Config) -> anyhow::Result<()> {
     let (_, handle) = start_server(config).await?;
     handle.run_until(shutdown_signal()).await
+}
+
+async fn call(config: &Config, to: &str) -> anyhow::Result<()> {
+    let placed = crate::phone::call_from_cli(config, to).await?;
+    eprintln!(
+        "awaaz: calling {} through {}: call sid {}",
+        PhoneNumber::new(to).masked(),
+        placed.carrier,
+        placed.carrier_call_id
+    );
+    Ok(())
 }
 
 async fn db(config: &Config, action: DbAction) -> anyhow::Result<()> {
@@ -245,6 +268,15 @@ mod tests {
         assert_eq!(input, PathBuf::from("caller.wav"));
         assert_eq!(out, Some(PathBuf::from("reply.wav")));
         assert!(json && fast);
+    }
+
+    #[test]
+    fn call_takes_a_number() {
+        let cli = Cli::try_parse_from(["awaaz", "call", "+919812345678"]).unwrap();
+        let Command::Call { to } = cli.command else {
+            panic!("not call")
+        };
+        assert_eq!(to, "+919812345678");
     }
 
     #[test]

@@ -49,6 +49,8 @@ struct Inner {
     request_timeout: Duration,
     /// Browser calls, once speech engines are loaded (`WS /web/call`).
     web_calls: std::sync::OnceLock<Arc<crate::web_call::WebCalls>>,
+    /// Phone carriers: settings, REST clients, phone calls.
+    phone: Arc<crate::phone::PhoneLines>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -79,6 +81,7 @@ impl AppState {
                 shop_name: config.shop_name.clone(),
                 request_timeout: config.request_timeout,
                 web_calls: std::sync::OnceLock::new(),
+                phone: Arc::new(crate::phone::PhoneLines::new(&config.phone)),
             }),
         }
     }
@@ -108,6 +111,12 @@ impl AppState {
     pub fn web_calls(&self) -> Option<&Arc<crate::web_call::WebCalls>> {
         self.inner.web_calls.get()
     }
+
+    /// Phone carriers (Twilio, Exotel, Plivo): settings, REST clients and,
+    /// once speech engines are loaded, phone calls.
+    pub fn phone(&self) -> &Arc<crate::phone::PhoneLines> {
+        &self.inner.phone
+    }
 }
 
 /// The whole HTTP API.
@@ -124,6 +133,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/products", get(list_products))
         .route("/api/v1/tickets", get(list_tickets))
         .merge(crate::web_call::routes())
+        .merge(crate::phone::routes())
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))

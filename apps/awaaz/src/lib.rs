@@ -19,8 +19,9 @@
 //! [`Conversations`] (in-memory sessions, one mutex each, idle eviction).
 //!
 //! The browser softphone (the page at `/` and `WS /web/call`) lives in
-//! [`web_call`]. Not here yet: telephony routes (`/twilio/*`); they will
-//! attach to the same router and the same store.
+//! [`web_call`]; phone lines (Twilio, Exotel, Plivo webhooks and media
+//! sockets, the SMS outbox sender) in [`phone`]. Both attach to the same
+//! router, store and call engine.
 
 pub mod chat;
 pub mod cli;
@@ -30,6 +31,7 @@ mod engines;
 pub mod error;
 pub mod http;
 pub mod metrics;
+pub mod phone;
 pub mod server;
 pub mod simulate;
 pub mod telemetry;

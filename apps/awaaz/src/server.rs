@@ -36,10 +36,24 @@ pub async fn open(config: &Config) -> anyhow::Result<(Arc<dyn Store>, Arc<dyn Ag
         record_tool_calls: false,
         ..EmbeddedConfig::default()
     };
-    let agent = EmbeddedAgent::load_with(Arc::clone(&store), agent_config)
+    let embedded = EmbeddedAgent::load_with(Arc::clone(&store), agent_config)
         .await
         .context("cannot load the agent")?;
-    Ok((store, Arc::new(agent)))
+    let embedded: Arc<dyn Agent> = Arc::new(embedded);
+    let agent = match (config.agent, &config.llm.base_url, &config.llm.model) {
+        (crate::config::AgentKind::Llm, Some(base_url), Some(model)) => {
+            let mut llm = awaaz_agent::llm::LlmConfig::new(base_url.clone(), model.clone());
+            llm.api_key = config.llm.api_key.as_ref().map(|k| k.expose().to_owned());
+            llm.record_tool_calls = false;
+            // The embedded agent answers whenever the model cannot.
+            let agent = awaaz_agent::llm::LlmAgent::new(llm, Arc::clone(&store), embedded)
+                .context("cannot set up the LLM agent")?;
+            tracing::info!(model = %model, "agent: LLM over chat completions, embedded fallback");
+            Arc::new(agent) as Arc<dyn Agent>
+        }
+        _ => embedded,
+    };
+    Ok((store, agent))
 }
 
 /// A running server.
@@ -86,7 +100,8 @@ impl ServerHandle {
 pub async fn start_server(config: &Config) -> anyhow::Result<(SocketAddr, ServerHandle)> {
     let (store, agent) = open(config).await?;
     let state = AppState::new(store, Arc::clone(&agent), config);
-    crate::web_call::attach_from_env(&state, agent).await;
+    // Whisper and the voices are loaded once for browser and phone calls.
+    crate::phone::attach_voice_from_env(&state, agent).await;
     start_with_state(state, config.http_addr).await
 }
 
@@ -109,6 +124,14 @@ pub async fn start_with_state(
         tokio::spawn(async move {
             let conversations = Arc::clone(state.conversations());
             let evictor = tokio::spawn(Arc::clone(&conversations).run_evictor(shutdown.clone()));
+            let sms_sender = state.phone().can_send_sms().then(|| {
+                let sender = crate::phone::SmsSender::new(
+                    Arc::clone(state.store()),
+                    state.phone(),
+                    crate::phone::SmsSenderConfig::default(),
+                );
+                tokio::spawn(sender.run(shutdown.clone()))
+            });
             let served = axum::serve(listener, app(state.clone()))
                 .with_graceful_shutdown(shutdown.clone().cancelled_owned())
                 .await
@@ -121,6 +144,17 @@ pub async fn start_with_state(
             if let Some(calls) = state.web_calls() {
                 if !calls.shutdown(std::time::Duration::from_secs(5)).await {
                     tracing::warn!("browser calls did not finish in time");
+                }
+            }
+            // Phone calls too (axum does not wait for their sockets).
+            if let Some(calls) = state.phone().calls() {
+                if !calls.shutdown(std::time::Duration::from_secs(5)).await {
+                    tracing::warn!("phone calls did not finish in time");
+                }
+            }
+            if let Some(sender) = sms_sender {
+                if let Err(e) = sender.await {
+                    tracing::error!(error = %e, "sms sender failed");
                 }
             }
             if let Err(e) = evictor.await {
