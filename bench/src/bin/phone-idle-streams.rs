@@ -270,7 +270,9 @@ async fn serve_floor() -> anyhow::Result<()> {
                             WsMessage::Text(text) => {
                                 let decoded = awaaz_telephony::twilio::decode(text.as_str());
                                 if let Ok(awaaz_telephony::twilio::Inbound::Media(m)) = decoded {
-                                    std::hint::black_box(awaaz_audio::g711::ulaw_decode(&m.payload));
+                                    std::hint::black_box(awaaz_audio::g711::ulaw_decode(
+                                        &m.payload,
+                                    ));
                                 }
                             }
                             WsMessage::Close(_) => break,
@@ -424,10 +426,7 @@ impl Server {
                 .with_context(|| format!("unexpected first line from the server: {line}"))?,
             Ok(None) => {
                 let _ = child.wait();
-                bail!(
-                    "the server child exited at start; see {}",
-                    log.display()
-                )
+                bail!("the server child exited at start; see {}", log.display())
             }
             Err(_) => {
                 let _ = child.kill();
@@ -623,8 +622,7 @@ async fn stream_task(
     // TCP_NODELAY: each 20 ms frame leaves in its own segment, as from a
     // media server (Nagle's algorithm would batch frames and flatter the
     // server's numbers).
-    let connected =
-        tokio_tungstenite::connect_async_with_config(url.as_str(), None, true).await;
+    let connected = tokio_tungstenite::connect_async_with_config(url.as_str(), None, true).await;
     let Ok((ws, _)) = connected else {
         add(&counters.connect_errors, 1);
         return;
@@ -801,9 +799,13 @@ fn profile_receive_path(frames: usize, silero: bool) -> anyhow::Result<Vec<Stage
         let model = awaaz_call::silero_from_env()
             .context("no Silero model: run `just models` or set AWAAZ_MODELS_DIR")?;
         let mut vad = VadTurnSegmenter::from_model(Some(&model), VadTurnConfig::default());
-        out.push(stage("Silero VadTurnSegmenter::push (320 samples)", frames, || {
-            std::hint::black_box(vad.push(std::hint::black_box(&pcm16)));
-        }));
+        out.push(stage(
+            "Silero VadTurnSegmenter::push (320 samples)",
+            frames,
+            || {
+                std::hint::black_box(vad.push(std::hint::black_box(&pcm16)));
+            },
+        ));
     }
     out.push(stage("AudioChunk clone (pre-roll copy)", frames, || {
         std::hint::black_box(std::hint::black_box(&pcm16).clone());
@@ -939,9 +941,10 @@ async fn run(args: &Args) -> anyhow::Result<Report> {
             let done = get(&counters.opened) + get(&counters.connect_errors) >= opened as u64;
             // The floor server does not greet.
             let greeted = args.floor
-                || get(&counters.greeted) + get(&counters.closed_by_server)
-                + get(&counters.connect_errors)
-                >= opened as u64;
+                || get(&counters.greeted)
+                    + get(&counters.closed_by_server)
+                    + get(&counters.connect_errors)
+                    >= opened as u64;
             let last = Duration::from_millis(get(&counters.last_media_ms));
             let quiet = begun.elapsed() >= last + GREETINGS_QUIET;
             if done && greeted && quiet {
@@ -1044,7 +1047,14 @@ async fn run(args: &Args) -> anyhow::Result<Report> {
         levels.push(row);
         if lost || hot {
             if !args.json {
-                eprintln!("stopping the ramp: {}", if lost { "streams lost" } else { "server CPU above the stop threshold" });
+                eprintln!(
+                    "stopping the ramp: {}",
+                    if lost {
+                        "streams lost"
+                    } else {
+                        "server CPU above the stop threshold"
+                    }
+                );
             }
             break;
         }
@@ -1243,7 +1253,10 @@ mod tests {
         assert!(matches!(start, awaaz_telephony::twilio::Inbound::Start(_)));
         let mark: Value = serde_json::from_str(&wire.mark(9, "t0-c0")).unwrap();
         assert_eq!(
-            (mark["sequenceNumber"].as_str(), mark["mark"]["name"].as_str()),
+            (
+                mark["sequenceNumber"].as_str(),
+                mark["mark"]["name"].as_str()
+            ),
             (Some("9"), Some("t0-c0"))
         );
     }

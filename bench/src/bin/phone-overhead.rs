@@ -355,16 +355,12 @@ enum Stage {
 /// microphone frame every tick, marks echoed when they arrive (the server
 /// paces its audio in real time, so a mark arrives as the audio before it
 /// finishes playing).
-async fn browser_call(
-    bench: &Bench,
-    tone: &[i16],
-    timeout: Duration,
-) -> anyhow::Result<Sample> {
+async fn browser_call(bench: &Bench, tone: &[i16], timeout: Duration) -> anyhow::Result<Sample> {
     let url = format!("ws://{}/web/call", bench.addr);
     let (ws, _) =
         tokio_tungstenite::connect_async_with_config(url.as_str(), None, bench.client_nodelay)
             .await
-        .with_context(|| format!("cannot connect to {url}"))?;
+            .with_context(|| format!("cannot connect to {url}"))?;
     let (mut sink, mut stream) = ws.split();
     sink.send(Message::text(
         json!({"type": "start", "sample_rate_hz": RATE_HZ}).to_string(),
@@ -495,9 +491,10 @@ async fn phone_call(bench: &Bench, tone: &[i16], timeout: Duration) -> anyhow::R
     let tone_frames = u32::try_from(tone.len() / FRAME_SAMPLES).unwrap_or(1);
     let speech_end = started.at + TICK * tone_frames.saturating_sub(1);
     let first_audio = loop {
-        let found = call.events().into_iter().find(|e| {
-            e.at > speech_end && matches!(e.kind, CallEventKind::MediaReceived { .. })
-        });
+        let found = call
+            .events()
+            .into_iter()
+            .find(|e| e.at > speech_end && matches!(e.kind, CallEventKind::MediaReceived { .. }));
         if let Some(event) = found {
             break event.at;
         }
@@ -675,7 +672,11 @@ fn print_report(args: &Args, report: &Report) -> anyhow::Result<()> {
         out,
         "TCP_NODELAY: browser client {}, server {}",
         if args.client_nodelay { "on" } else { "off" },
-        if args.server_nodelay { "on (experiment)" } else { "off (as awaaz serve)" }
+        if args.server_nodelay {
+            "on (experiment)"
+        } else {
+            "off (as awaaz serve)"
+        }
     )?;
     writeln!(
         out,
@@ -697,11 +698,31 @@ fn print_report(args: &Args, report: &Report) -> anyhow::Result<()> {
         None => writeln!(out, "{name:<34}     0"),
     };
     row(&mut out, "browser, at the caller", report.browser.as_ref())?;
-    row(&mut out, "phone (Twilio), at the caller", report.phone.as_ref())?;
-    row(&mut out, "browser, in the call (stored)", report.browser_engine.as_ref())?;
-    row(&mut out, "phone, in the call (stored)", report.phone_engine.as_ref())?;
-    row(&mut out, "browser wire (caller − call)", report.browser_wire.as_ref())?;
-    row(&mut out, "phone wire (caller − call)", report.phone_wire.as_ref())?;
+    row(
+        &mut out,
+        "phone (Twilio), at the caller",
+        report.phone.as_ref(),
+    )?;
+    row(
+        &mut out,
+        "browser, in the call (stored)",
+        report.browser_engine.as_ref(),
+    )?;
+    row(
+        &mut out,
+        "phone, in the call (stored)",
+        report.phone_engine.as_ref(),
+    )?;
+    row(
+        &mut out,
+        "browser wire (caller − call)",
+        report.browser_wire.as_ref(),
+    )?;
+    row(
+        &mut out,
+        "phone wire (caller − call)",
+        report.phone_wire.as_ref(),
+    )?;
     row(
         &mut out,
         "paired phone − browser",
@@ -761,7 +782,10 @@ mod tests {
         let l = lookahead().unwrap();
         // Short of a whole frame while the resamplers hold back samples;
         // never more than one frame.
-        assert!(l.down_first_frame <= 160 && l.up_first_frame <= 320, "{l:?}");
+        assert!(
+            l.down_first_frame <= 160 && l.up_first_frame <= 320,
+            "{l:?}"
+        );
         assert!(l.down_first_frame > 100 && l.up_first_frame > 250, "{l:?}");
     }
 
