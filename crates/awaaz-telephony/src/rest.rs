@@ -583,27 +583,6 @@ pub(crate) fn parse_base(carrier: Carrier, base: &str) -> Result<url::Url, RestE
     Ok(url)
 }
 
-/// Escape text for an XML element body or attribute value; characters XML
-/// 1.0 does not allow at all (most controls) are dropped.
-pub(crate) fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let allowed = |c: &char| {
-        matches!(c, '\t' | '\n' | '\r')
-            || (u32::from(*c) >= 0x20 && *c != '\u{fffe}' && *c != '\u{ffff}')
-    };
-    for c in text.chars().filter(allowed) {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// A `Debug` stand-in for secrets.
 pub(crate) struct Redacted;
 
@@ -696,15 +675,6 @@ mod tests {
         );
         assert_eq!(core.backoff(1, Some(Duration::from_secs(60))), MAX_BACKOFF);
         assert_eq!(core.backoff(40, None).max(MAX_BACKOFF), MAX_BACKOFF);
-    }
-
-    #[test]
-    fn xml_escape_escapes_markup() {
-        assert_eq!(
-            xml_escape(r#"<a & "b">'"#),
-            "&lt;a &amp; &quot;b&quot;&gt;&apos;"
-        );
-        assert_eq!(xml_escape("a\u{1}b\u{fffe}"), "ab");
     }
 
     #[test]

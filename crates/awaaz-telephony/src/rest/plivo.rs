@@ -22,10 +22,12 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::plivo::xml::{Dial, Response, Speak};
+
 use super::{
-    endpoint, mask_phone_number, parse_base, xml_escape, Body, Carrier, CarrierControl,
-    CarrierErrorBody, ControlOutcome, CoreSettings, HttpCore, Operation, Redacted, Request,
-    RestError, DEFAULT_MAX_RETRIES, DEFAULT_RETRY_BACKOFF, DEFAULT_TIMEOUT,
+    endpoint, mask_phone_number, parse_base, Body, Carrier, CarrierControl, CarrierErrorBody,
+    ControlOutcome, CoreSettings, HttpCore, Operation, Redacted, Request, RestError,
+    DEFAULT_MAX_RETRIES, DEFAULT_RETRY_BACKOFF, DEFAULT_TIMEOUT,
 };
 
 /// Plivo's production API base.
@@ -139,21 +141,15 @@ impl PlivoTransfer {
 
     /// Plivo XML: `<Speak>` (in `language`, e.g. `en-IN`) then `<Dial><Number>`.
     pub fn to_xml(&self, language: Option<&str>) -> String {
-        let mut xml = String::from(r#"<?xml version="1.0" encoding="UTF-8"?><Response>"#);
-        if let Some(say) = self.say.as_deref().filter(|s| !s.trim().is_empty()) {
-            match language {
-                Some(lang) => {
-                    xml.push_str(&format!(r#"<Speak language="{}">"#, xml_escape(lang)));
-                }
-                None => xml.push_str("<Speak>"),
+        let mut response = Response::new();
+        if let Some(text) = self.say.as_deref().filter(|s| !s.trim().is_empty()) {
+            let mut line = Speak::new(text);
+            if let Some(lang) = language {
+                line = line.language(lang);
             }
-            xml.push_str(&xml_escape(say));
-            xml.push_str("</Speak>");
+            response = response.speak(line);
         }
-        xml.push_str("<Dial><Number>");
-        xml.push_str(&xml_escape(&self.to));
-        xml.push_str("</Number></Dial></Response>");
-        xml
+        response.dial(Dial::number(self.to.as_str())).render()
     }
 }
 

@@ -23,10 +23,12 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::twiml::{Dial, Say, VoiceResponse};
+
 use super::{
-    endpoint, parse_base, xml_escape, Body, Carrier, CarrierControl, CarrierErrorBody,
-    ControlOutcome, CoreSettings, HttpCore, Operation, Redacted, Reply, Request, RestError,
-    DEFAULT_MAX_RETRIES, DEFAULT_RETRY_BACKOFF, DEFAULT_TIMEOUT,
+    endpoint, parse_base, Body, Carrier, CarrierControl, CarrierErrorBody, ControlOutcome,
+    CoreSettings, HttpCore, Operation, Redacted, Reply, Request, RestError, DEFAULT_MAX_RETRIES,
+    DEFAULT_RETRY_BACKOFF, DEFAULT_TIMEOUT,
 };
 
 /// Twilio's production API base.
@@ -134,21 +136,15 @@ pub enum CallInstructions {
 
 /// TwiML that says `say` (if any) and dials `to`: what a transfer runs.
 pub fn transfer_twiml(to: &str, say: Option<&str>, language: Option<&str>) -> String {
-    let mut xml = String::from(r#"<?xml version="1.0" encoding="UTF-8"?><Response>"#);
-    if let Some(say) = say.filter(|s| !s.trim().is_empty()) {
-        match language {
-            Some(lang) => {
-                xml.push_str(&format!(r#"<Say language="{}">"#, xml_escape(lang)));
-            }
-            None => xml.push_str("<Say>"),
+    let mut response = VoiceResponse::new();
+    if let Some(text) = say.filter(|s| !s.trim().is_empty()) {
+        let mut line = Say::new(text);
+        if let Some(lang) = language {
+            line = line.language(lang);
         }
-        xml.push_str(&xml_escape(say));
-        xml.push_str("</Say>");
+        response = response.say(line);
     }
-    xml.push_str("<Dial>");
-    xml.push_str(&xml_escape(to));
-    xml.push_str("</Dial></Response>");
-    xml
+    response.dial(Dial::number(to)).render()
 }
 
 /// Client for Twilio's REST API.
