@@ -826,20 +826,7 @@ impl Driver {
 
         // Everything recorded so far reaches the store before the call ends.
         self.recorder = None;
-        let record_failures =
-            match tokio::time::timeout(drain, self.recorder_task.join_next()).await {
-                Ok(Some(Ok(failures))) => failures,
-                Ok(None) => 0,
-                Ok(Some(Err(e))) => {
-                    tracing::error!(error = %e, "recorder failed");
-                    1
-                }
-                Err(_) => {
-                    tracing::error!("recorder did not finish in time");
-                    self.recorder_task.abort_all();
-                    1
-                }
-            };
+        let record_failures = join_recorder(&mut self.recorder_task, drain).await;
         if let Err(e) = self
             .engines
             .store
@@ -1529,6 +1516,25 @@ async fn writer(
                 // Every bot turn task is gone and the responder stopped.
                 None => return PumpEnd::Stopped("writer"),
             },
+        }
+    }
+}
+
+/// Waits (at most `drain`) for a call's recorder to store what it was
+/// given; returns how many writes failed (a recorder that panicked or
+/// overran counts as one).
+pub(crate) async fn join_recorder(recorder: &mut JoinSet<u64>, drain: Duration) -> u64 {
+    match tokio::time::timeout(drain, recorder.join_next()).await {
+        Ok(Some(Ok(failures))) => failures,
+        Ok(None) => 0,
+        Ok(Some(Err(e))) => {
+            tracing::error!(error = %e, "recorder failed");
+            1
+        }
+        Err(_) => {
+            tracing::error!("recorder did not finish in time");
+            recorder.abort_all();
+            1
         }
     }
 }

@@ -47,7 +47,7 @@ use super::playout::{heard_text, mark_name, parse_mark, Playout};
 use super::RealtimeEngines;
 use crate::connection::{CallerCommand, CallerConnection, CallerEvent};
 use crate::core::{EndStatus, Phase};
-use crate::driver::{CallConfig, CallInfo, CallReport, DropCounts};
+use crate::driver::{join_recorder, CallConfig, CallInfo, CallReport, DropCounts};
 use crate::observer::CallObserver;
 use crate::CallError;
 
@@ -1445,20 +1445,7 @@ impl Driver {
 
         // Everything recorded reaches the store before the call ends.
         self.recorder = None;
-        let record_failures =
-            match tokio::time::timeout(drain, self.recorder_task.join_next()).await {
-                Ok(Some(Ok(failures))) => failures,
-                Ok(None) => 0,
-                Ok(Some(Err(e))) => {
-                    tracing::error!(error = %e, "recorder failed");
-                    1
-                }
-                Err(_) => {
-                    tracing::error!("recorder did not finish in time");
-                    self.recorder_task.abort_all();
-                    1
-                }
-            };
+        let record_failures = join_recorder(&mut self.recorder_task, drain).await;
         if let Err(e) = self
             .engines
             .store
