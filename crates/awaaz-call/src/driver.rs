@@ -1034,15 +1034,8 @@ async fn listener(
                     && since_partial_ms >= partial_every_ms
                 {
                     since_partial_ms = 0;
-                    match s.partial().await {
-                        Ok(Some(partial)) if !partial.text.trim().is_empty() => {
-                            segmenter.transcript_hint(&partial.text);
-                            if driver.send(Event::Partial(partial.text)).await.is_err() {
-                                return PumpEnd::Stopped("listener");
-                            }
-                        }
-                        Ok(_) => {}
-                        Err(e) => tracing::debug!(error = %e, "partial transcript failed"),
+                    if !take_partial(s.as_mut(), segmenter.as_mut(), &driver).await {
+                        return PumpEnd::Stopped("listener");
                     }
                 }
             }
@@ -1063,15 +1056,8 @@ async fn listener(
                     // decode has little left to do.
                     if let Some(s) = stream.as_mut().filter(|_| segmenter.wants_transcripts()) {
                         since_partial_ms = 0;
-                        match s.partial().await {
-                            Ok(Some(partial)) if !partial.text.trim().is_empty() => {
-                                segmenter.transcript_hint(&partial.text);
-                                if driver.send(Event::Partial(partial.text)).await.is_err() {
-                                    return PumpEnd::Stopped("listener");
-                                }
-                            }
-                            Ok(_) => {}
-                            Err(e) => tracing::debug!(error = %e, "partial transcript failed"),
+                        if !take_partial(s.as_mut(), segmenter.as_mut(), &driver).await {
+                            return PumpEnd::Stopped("listener");
                         }
                     }
                     sent
@@ -1144,6 +1130,27 @@ async fn listener(
             if sent.is_err() {
                 return PumpEnd::Stopped("listener");
             }
+        }
+    }
+}
+
+/// Asks the recogniser for its latest partial transcript and passes a new,
+/// non-empty one to the segmenter (a turn cue) and the driver. `false`: the
+/// driver is gone.
+async fn take_partial(
+    stream: &mut dyn RecognitionStream,
+    segmenter: &mut dyn Segmenter,
+    driver: &mpsc::Sender<Event>,
+) -> bool {
+    match stream.partial().await {
+        Ok(Some(partial)) if !partial.text.trim().is_empty() => {
+            segmenter.transcript_hint(&partial.text);
+            driver.send(Event::Partial(partial.text)).await.is_ok()
+        }
+        Ok(_) => true,
+        Err(e) => {
+            tracing::debug!(error = %e, "partial transcript failed");
+            true
         }
     }
 }
