@@ -57,3 +57,19 @@ bench: setup
 bench-latency *ARGS: setup
     cargo rustc -p awaaz-bench --bin voice-latency -- -C strip=debuginfo
     {{CARGO_TARGET_DIR}}/debug/voice-latency {{ARGS}}
+
+# The phone path's benchmarks, both with their defaults (no models needed);
+# see docs/benchmarks.md "Phone path". Each can run alone with its options:
+# `just bench-phone-overhead --calls 10`, `just bench-phone-idle --levels 100,500 --hold-secs 10`.
+# What the Twilio phone path adds to voice-to-voice latency, and how many idle Twilio streams one server holds.
+bench-phone: bench-phone-overhead bench-phone-idle
+
+# Phone path vs browser path, voice-to-voice on the same calls (deterministic engines, ~5 min).
+bench-phone-overhead *ARGS:
+    cargo rustc -p awaaz-bench --bin phone-overhead -- -C strip=debuginfo
+    {{CARGO_TARGET_DIR}}/debug/phone-overhead {{ARGS}}
+
+# Idle Twilio media streams one server holds: CPU, memory, drops per level (~5 min; raises the open-files limit).
+bench-phone-idle *ARGS:
+    cargo rustc -p awaaz-bench --bin phone-idle-streams -- -C strip=debuginfo
+    ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)"; {{CARGO_TARGET_DIR}}/debug/phone-idle-streams {{ARGS}}

@@ -9,6 +9,7 @@
 //!   (0xFF) frames, 50/s each, Twilio's wire                      silent synthesiser, scripted
 //!   format; marks echoed                                         recogniser, energy or Silero VAD)
 //!  /proc/<child>/stat, /task/*/stat, /status ◀── CPU (utime+stime), per-thread CPU, VmRSS
+//!  /proc/net/tcp ◀── unread bytes in the server's sockets (how far behind it is)
 //!  child stdin/stdout: `stats` → active phone calls; `stop` → drain, queue drops
 //! ```
 //!
@@ -17,11 +18,12 @@
 //! (`--levels`) is reached by opening more streams, waiting for every
 //! greeting to end, then holding `--hold-secs` while the server's CPU and
 //! memory are read. A per-frame profile of the server's receive path
-//! (`--profile-frames`) says where the CPU goes.
+//! (`--profile-frames`) and a server that only reads and decodes frames
+//! (`--floor`) say where the CPU goes.
 //!
 //! The server is `awaaz`'s own code (`awaaz::start_with_state`, the phone
 //! routes, `awaaz-call`) in a child process, built with two changes from
-//! `awaaz serve`, both stated in the report: the phone call cap is raised
+//! `awaaz serve`, both stated in docs/benchmarks.md: the phone call cap is raised
 //! from `DEFAULT_MAX_PHONE_CALLS` (10) to `--max-calls`, and the no-input
 //! timeout (30 s, which would hang up idle callers) is lifted. Loopback
 //! only; every wait has a deadline; the run stops by itself.
@@ -97,8 +99,10 @@ struct Args {
     /// The server's speech segmenter (per call).
     #[arg(long, value_enum, default_value = "energy")]
     segmenter: SegmenterKind,
-    /// New streams opened per second while ramping.
-    #[arg(long, default_value_t = 200)]
+    /// New streams opened per second while ramping (each starts a call:
+    /// a store write and a greeting). 1,000 calls of three minutes arrive
+    /// at about 6 a second; 50 opens a level quickly without a start storm.
+    #[arg(long, default_value_t = 50)]
     connect_per_sec: u32,
     /// Longest wait for a level's greetings to end.
     #[arg(long, default_value_t = 120)]
@@ -169,9 +173,21 @@ fn main() -> anyhow::Result<()> {
 
 // ---- the server (child process) ----
 
-/// Runs the awaaz server with phone calls over light engines until `stop`
-/// (or end of input) on stdin; answers `stats` with one JSON line.
-async fn serve(args: &Args) -> anyhow::Result<()> {
+/// The awaaz server with phone calls over light engines, as the child
+/// runs it.
+struct IdleServer {
+    addr: SocketAddr,
+    state: AppState,
+    handle: awaaz::ServerHandle,
+    calls: Arc<PhoneCalls>,
+    _dir: tempfile::TempDir,
+}
+
+async fn start_idle_server(
+    segmenter: SegmenterKind,
+    max_calls: usize,
+    ms_per_char: u32,
+) -> anyhow::Result<IdleServer> {
     let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
     let config = Config {
         database_url: format!(
@@ -181,17 +197,16 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
         http_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         ..Config::default()
     };
-    awaaz::telemetry::init(&config, "warn");
     let (store, agent) = awaaz::open(&config).await?;
     let state = AppState::new(Arc::clone(&store), Arc::clone(&agent), &config);
     let mut engines = CallEngines::new(
         store,
         agent,
         Arc::new(ScriptedRecognizer::default()),
-        Arc::new(SilentSynthesizer::with_ms_per_char(args.ms_per_char)),
+        Arc::new(SilentSynthesizer::with_ms_per_char(ms_per_char)),
     )
     .with_observer(Arc::clone(state.metrics()) as Arc<dyn CallObserver>);
-    if args.segmenter == SegmenterKind::Silero {
+    if segmenter == SegmenterKind::Silero {
         let model = awaaz_call::silero_from_env()
             .context("no Silero model: run `just models` or set AWAAZ_MODELS_DIR")?;
         engines = engines.with_segmenter(awaaz_call::vad_segmenter_factory(
@@ -201,11 +216,31 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
     }
     let mut call_config = CallConfig::default();
     call_config.core.no_input_timeout_ms = NO_INPUT_TIMEOUT_MS;
-    let calls = Arc::new(PhoneCalls::new(engines, call_config, args.max_calls));
+    let calls = Arc::new(PhoneCalls::new(engines, call_config, max_calls));
     if !state.phone().set_calls(Arc::clone(&calls)) {
         bail!("phone calls were already enabled");
     }
     let (addr, handle) = awaaz::start_with_state(state.clone(), config.http_addr).await?;
+    Ok(IdleServer {
+        addr,
+        state,
+        handle,
+        calls,
+        _dir: dir,
+    })
+}
+
+/// Runs the awaaz server with phone calls over light engines until `stop`
+/// (or end of input) on stdin; answers `stats` with one JSON line.
+async fn serve(args: &Args) -> anyhow::Result<()> {
+    awaaz::telemetry::init(&Config::default(), "warn");
+    let IdleServer {
+        addr,
+        state,
+        handle,
+        calls,
+        _dir: _keep_until_exit,
+    } = start_idle_server(args.segmenter, args.max_calls, args.ms_per_char).await?;
     say(&format!("listening {addr}"))?;
 
     // Commands from the parent, read on a plain thread (stdin is blocking).
@@ -367,6 +402,39 @@ fn status_bytes(pid: u32, field: &str) -> Option<u64> {
         .find(|l| l.strip_prefix(field).is_some_and(|r| r.starts_with(':')))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
+}
+
+/// Bytes received on the server's connected sockets (local port `port`)
+/// that it has not read yet (`rx_queue` in `/proc/net/tcp`): how far the
+/// server is behind the lines. Listening sockets are left out.
+fn server_backlog_bytes(port: u16) -> Option<u64> {
+    let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
+    Some(backlog_in(&table, port))
+}
+
+fn backlog_in(table: &str, port: u16) -> u64 {
+    let port = format!(":{port:04X}");
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            // local_address, rem_address, st (0A = listening), tx:rx queues.
+            let (local, state, queues) = (fields.get(1)?, fields.get(3)?, fields.get(4)?);
+            if !local.ends_with(&port) || *state == "0A" {
+                return None;
+            }
+            u64::from_str_radix(queues.split_once(':')?.1, 16).ok()
+        })
+        .sum()
+}
+
+/// This process's soft limit on open files (`/proc/self/limits`); `None`
+/// when unlimited or unreadable.
+fn open_files_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
 }
 
 fn load_average() -> String {
@@ -848,6 +916,14 @@ struct Level {
     send_errors: u64,
     /// Server log lines so far that report dropped caller audio.
     drop_log_lines: usize,
+    /// Most unread bytes waiting in the server's sockets during the hold
+    /// (sampled every 500 ms), and at its end.
+    backlog_max_kb: f64,
+    backlog_end_kb: f64,
+    /// Held as asked: greetings over, every stream up on both sides, no
+    /// caller audio dropped during this level. A level that is not healthy
+    /// says nothing about capacity (a starved server also reads low CPU).
+    healthy: bool,
     load: String,
 }
 
@@ -881,6 +957,16 @@ fn ticks_pct(ticks: u64, wall: Duration) -> f64 {
 }
 
 async fn run(args: &Args) -> anyhow::Result<Report> {
+    // One socket per stream here and in the child (which inherits the
+    // limit), plus files, the store and the runtime.
+    let max_streams = args.levels.last().copied().unwrap_or(0);
+    let needed = max_streams as u64 + 256;
+    if let Some(limit) = open_files_limit().filter(|&l| l < needed) {
+        bail!(
+            "{max_streams} streams need about {needed} open files; the limit is {limit} \
+             (raise it first: `ulimit -n {needed}`; `just bench-phone` does)"
+        );
+    }
     let load_before = load_average();
     // The profile first, while nothing else of ours runs.
     let profile = if args.profile_frames > 0 {
@@ -958,6 +1044,7 @@ async fn run(args: &Args) -> anyhow::Result<Report> {
         let settle_s = ramp_start.elapsed().as_secs_f64();
 
         // The hold.
+        let drops_before = server.log_lines_with("dropped");
         let t_a = Instant::now();
         let cpu_a = process_ticks(pid).unwrap_or(0);
         let sys_a = process_sys_ticks(pid).unwrap_or(0);
@@ -967,11 +1054,15 @@ async fn run(args: &Args) -> anyhow::Result<Report> {
         counters.max_burst.store(0, Ordering::Relaxed);
         let mut up_sum = 0u64;
         let mut up_samples = 0u64;
+        let mut backlog_max = 0u64;
+        let mut backlog_end = 0u64;
         let hold_end = t_a + Duration::from_secs(args.hold_secs);
         while Instant::now() < hold_end {
             tokio::time::sleep(Duration::from_millis(500).min(hold_end - Instant::now())).await;
             up_sum += get(&counters.up);
             up_samples += 1;
+            backlog_end = server_backlog_bytes(server.addr.port()).unwrap_or(0);
+            backlog_max = backlog_max.max(backlog_end);
         }
         let wall = t_a.elapsed();
         let cpu_b = process_ticks(pid).unwrap_or(0);
@@ -1001,7 +1092,7 @@ async fn run(args: &Args) -> anyhow::Result<Report> {
         // A count of frames, far below 2^52: the casts are exact enough.
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let frames_expected = (wall.as_secs_f64() * 50.0 * mean_up as f64).round() as u64;
-        let row = Level {
+        let mut row = Level {
             streams: level,
             up,
             server_calls,
@@ -1029,6 +1120,11 @@ async fn run(args: &Args) -> anyhow::Result<Report> {
             connect_errors: get(&counters.connect_errors),
             send_errors: get(&counters.send_errors),
             drop_log_lines: server.log_lines_with("dropped"),
+            #[allow(clippy::cast_precision_loss)]
+            backlog_max_kb: backlog_max as f64 / 1024.0,
+            #[allow(clippy::cast_precision_loss)]
+            backlog_end_kb: backlog_end as f64 / 1024.0,
+            healthy: false,
             load: load_average(),
         };
         if !args.json {
@@ -1042,7 +1138,14 @@ async fn run(args: &Args) -> anyhow::Result<Report> {
                 row.settle_s,
             );
         }
-        let lost = row.up < level as u64;
+        row.healthy = settled
+            && row.up == level as u64
+            && row.server_calls == Some(level as u64)
+            && row.drop_log_lines == drops_before
+            // Behind by less than two frames (~300 B each) per stream.
+            && backlog_end < level as u64 * 600
+            && drops_before == levels.last().map_or(0, |l: &Level| l.drop_log_lines);
+        let lost = !row.healthy;
         let hot = row.server_cpu_pct > args.stop_above_cpu_pct;
         levels.push(row);
         if lost || hot {
@@ -1072,7 +1175,7 @@ async fn run(args: &Args) -> anyhow::Result<Report> {
 
     let max_streams_within_goal = levels
         .iter()
-        .filter(|l| l.up >= l.streams as u64 && l.server_cpu_pct <= GOAL_CPU_PCT)
+        .filter(|l| l.healthy && l.server_cpu_pct <= GOAL_CPU_PCT)
         .map(|l| l.streams)
         .max();
     Ok(Report {
@@ -1122,8 +1225,9 @@ fn print_report(args: &Args, report: &Report) -> anyhow::Result<()> {
     writeln!(out)?;
     writeln!(
         out,
-        "{:>7} {:>6} {:>7} {:>9} {:>8} {:>8} {:>9} {:>8} {:>9} {:>11} {:>6} {:>7} {:>6} {:>14}",
+        "{:>7} {:>4} {:>6} {:>7} {:>9} {:>8} {:>8} {:>9} {:>8} {:>9} {:>11} {:>6} {:>7} {:>6} {:>9} {:>14}",
         "streams",
+        "ok",
         "up",
         "srv",
         "srv CPU%",
@@ -1136,6 +1240,7 @@ fn print_report(args: &Args, report: &Report) -> anyhow::Result<()> {
         "burst",
         "closed",
         "drops",
+        "behind KB",
         "load"
     )?;
     for l in &report.levels {
@@ -1143,8 +1248,9 @@ fn print_report(args: &Args, report: &Report) -> anyhow::Result<()> {
         let frames_pct = l.frames_sent as f64 * 100.0 / l.frames_expected.max(1) as f64;
         writeln!(
             out,
-            "{:>7} {:>6} {:>7} {:>9.1} {:>8.1} {:>8.1} {:>9.1} {:>8.1} {:>9.1} {:>10.1}% {:>6} {:>7} {:>6} {:>14}",
+            "{:>7} {:>4} {:>6} {:>7} {:>9.1} {:>8.1} {:>8.1} {:>9.1} {:>8.1} {:>9.1} {:>10.1}% {:>6} {:>7} {:>6} {:>9.0} {:>14}",
             l.streams,
+            if l.healthy { "yes" } else { "NO" },
             l.up,
             l.server_calls.map_or_else(|| "?".to_owned(), |n| n.to_string()),
             l.server_cpu_pct,
@@ -1157,6 +1263,7 @@ fn print_report(args: &Args, report: &Report) -> anyhow::Result<()> {
             l.max_burst,
             l.closed_by_server,
             l.drop_log_lines,
+            l.backlog_max_kb,
             l.load,
         )?;
     }
@@ -1222,6 +1329,18 @@ mod tests {
     }
 
     #[test]
+    fn the_backlog_sums_unread_bytes_of_connected_server_sockets() {
+        let table = "  sl  local_address rem_address   st tx_queue rx_queue tr\n\
+           0: 0100007F:1F90 00000000:0000 0A 00000000:00000005 00:00000000\n\
+           1: 0100007F:1F90 0100007F:A001 01 00000000:00000100 00:00000000\n\
+           2: 0100007F:1F90 0100007F:A002 01 00000010:00000020 00:00000000\n\
+           3: 0100007F:A001 0100007F:1F90 01 00000000:00000400 00:00000000\n";
+        // Port 8080 = 0x1F90: the listener (0A) and the client side are left out.
+        assert_eq!(backlog_in(table, 8080), 0x100 + 0x20);
+        assert_eq!(backlog_in(table, 9), 0);
+    }
+
+    #[test]
     fn this_process_has_cpu_and_memory_readings() {
         let pid = std::process::id();
         assert!(process_ticks(pid).is_some());
@@ -1229,6 +1348,7 @@ mod tests {
         assert!(!thread_ticks(pid).is_empty());
         assert!(status_bytes(pid, "VmRSS").unwrap() > 1_000_000);
         assert!(status_bytes(pid, "VmNoSuchField").is_none());
+        assert!(open_files_limit().is_none_or(|l| l >= 16));
     }
 
     #[test]
@@ -1259,6 +1379,53 @@ mod tests {
             ),
             (Some("9"), Some("t0-c0"))
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn light_streams_are_greeted_and_held_by_the_real_server() {
+        let server = start_idle_server(SegmenterKind::Energy, 10, 5)
+            .await
+            .unwrap();
+        let url = format!("ws://{}/twilio/media", server.addr);
+        let begun = Instant::now();
+        let stop = CancellationToken::new();
+        let ticks = spawn_ticker(begun, stop.clone());
+        let counters = Arc::new(Counters::default());
+        let payload: Arc<str> = Arc::from(
+            base64::engine::general_purpose::STANDARD.encode([ULAW_SILENCE; FRAME_BYTES]),
+        );
+        let mut tasks = tokio::task::JoinSet::new();
+        for n in 1..=3 {
+            tasks.spawn(stream_task(
+                url.clone(),
+                TwilioWire::new(n, Arc::clone(&payload)),
+                ticks.clone(),
+                Arc::clone(&counters),
+                begun,
+                stop.clone(),
+            ));
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while get(&counters.greeted) < 3 {
+            assert!(Instant::now() < deadline, "greetings: {counters:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let sent = get(&counters.frames_sent);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        // Three lines at 50 frames a second, give or take a tick each.
+        let per_second = get(&counters.frames_sent) - sent;
+        assert!((144..=156).contains(&per_second), "{per_second}");
+        assert_eq!(server.calls.active(), 3);
+        assert_eq!(get(&counters.up), 3);
+        assert_eq!(
+            (get(&counters.bad_in), get(&counters.closed_by_server)),
+            (0, 0)
+        );
+        assert!(get(&counters.media_in) > 0 && get(&counters.marks_in) >= 3);
+        assert!(server_backlog_bytes(server.addr.port()).is_some());
+        stop.cancel();
+        while tasks.join_next().await.is_some() {}
+        server.handle.shutdown().await.unwrap();
     }
 
     #[test]

@@ -72,11 +72,11 @@ struct Args {
     /// Per-call deadline in seconds.
     #[arg(long, default_value_t = 30)]
     timeout_secs: u64,
-    /// Experiment: the browser client sets TCP_NODELAY (as Chromium does).
-    /// Off by default, so both paths' clients use the same TCP settings (the
-    /// fake Twilio caller keeps Nagle's algorithm on).
+    /// Experiment: the browser client keeps Nagle's algorithm on (as the
+    /// fake Twilio caller does). By default it sets TCP_NODELAY, as
+    /// Chromium does for WebSockets.
     #[arg(long)]
-    client_nodelay: bool,
+    client_nagle: bool,
     /// Experiment: serve the same router on sockets with TCP_NODELAY
     /// (`awaaz serve` leaves Nagle's algorithm on), to see what it costs.
     #[arg(long)]
@@ -312,7 +312,7 @@ async fn start_server(args: &Args) -> anyhow::Result<Bench> {
         store,
         recognizer,
         server,
-        client_nodelay: args.client_nodelay,
+        client_nodelay: !args.client_nagle,
         _dir: dir,
     })
 }
@@ -671,7 +671,11 @@ fn print_report(args: &Args, report: &Report) -> anyhow::Result<()> {
     writeln!(
         out,
         "TCP_NODELAY: browser client {}, server {}",
-        if args.client_nodelay { "on" } else { "off" },
+        if args.client_nagle {
+            "off (experiment)"
+        } else {
+            "on (as Chromium)"
+        },
         if args.server_nodelay {
             "on (experiment)"
         } else {
@@ -787,6 +791,30 @@ mod tests {
             "{l:?}"
         );
         assert!(l.down_first_frame > 100 && l.up_first_frame > 250, "{l:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_call_on_each_path_is_measured_at_both_ends() {
+        let args = Args::parse_from(["phone-overhead"]);
+        let bench = start_server(&args).await.unwrap();
+        let tone = tone_burst(400);
+        let timeout = Duration::from_secs(20);
+        for path in [Path::Browser, Path::Phone] {
+            let sample = one(&bench, path, &tone, timeout).await.unwrap();
+            // The energy segmenter waits 600 ms of silence; the rest is
+            // the agent, the synthesiser and the wire.
+            assert!(
+                (590.0..800.0).contains(&sample.caller_ms),
+                "{path:?}: {sample:?}"
+            );
+            let engine = sample.engine_ms.unwrap();
+            assert!((590..800).contains(&engine), "{path:?}: {sample:?}");
+            #[allow(clippy::cast_precision_loss)]
+            let wire = sample.caller_ms - engine as f64;
+            assert!((-5.0..60.0).contains(&wire), "{path:?}: {sample:?}");
+        }
+        assert_eq!(bench.recognizer.remaining(), 0);
+        bench.server.shutdown().await.unwrap();
     }
 
     #[test]
