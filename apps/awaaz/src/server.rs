@@ -2,7 +2,7 @@
 //!
 //! ```text
 //!  Config ─▶ open(): SeaStore::connect (migrations, demo shop) ─▶ EmbeddedAgent::load_with
-//!        ─▶ AppState ─▶ start_server(): bind, axum::serve + idle evictor
+//!        ─▶ AppState ─▶ start_server(): bind, axum::serve (TCP_NODELAY) + idle evictor
 //!        ─▶ ServerHandle::shutdown(): stop accepting, finish requests,
 //!           end active conversations (status `completed`)
 //! ```
@@ -14,6 +14,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use awaaz_agent::{Agent, EmbeddedAgent, EmbeddedConfig};
 use awaaz_store::{SeaStore, Store};
+use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -131,6 +132,15 @@ pub async fn start_with_state(
                     crate::phone::SmsSenderConfig::default(),
                 );
                 tokio::spawn(sender.run(shutdown.clone()))
+            });
+            // Voice sockets write small frames (a transcript event, then
+            // 20 ms of audio) that must leave at once: with Nagle's
+            // algorithm the audio after an event waited for the peer's ACK
+            // (~17 ms on a browser call).
+            let listener = listener.tap_io(|tcp| {
+                if let Err(e) = tcp.set_nodelay(true) {
+                    tracing::debug!(error = %e, "cannot set TCP_NODELAY on a connection");
+                }
             });
             let served = axum::serve(listener, app(state.clone()))
                 .with_graceful_shutdown(shutdown.clone().cancelled_owned())

@@ -847,6 +847,7 @@ fn profile_receive_path(frames: usize, silero: bool) -> anyhow::Result<Vec<Stage
     let pcm8 = awaaz_audio::g711::ulaw_decode(&mulaw);
     let mut up = Resampler::new(8_000, 16_000)?;
     let pcm16 = AudioChunk::new(up.process(&pcm8));
+    let mut half_band = awaaz_audio::HalfBandUpsampler::new();
     let mut out = vec![
         stage("twilio::decode (JSON + base64)", frames, || {
             let decoded = awaaz_telephony::twilio::decode(std::hint::black_box(&text));
@@ -858,6 +859,13 @@ fn profile_receive_path(frames: usize, silero: bool) -> anyhow::Result<Vec<Stage
         stage("Resampler 8 → 16 kHz (160 samples)", frames, || {
             std::hint::black_box(up.process(std::hint::black_box(&pcm8)));
         }),
+        stage(
+            "HalfBandUpsampler 8 → 16 kHz, the bridge's (160 samples)",
+            frames,
+            || {
+                std::hint::black_box(half_band.process(std::hint::black_box(&pcm8)));
+            },
+        ),
     ];
     let mut energy = EnergySegmenter::default();
     out.push(stage("EnergySegmenter::push (320 samples)", frames, || {

@@ -77,10 +77,6 @@ struct Args {
     /// Chromium does for WebSockets.
     #[arg(long)]
     client_nagle: bool,
-    /// Experiment: serve the same router on sockets with TCP_NODELAY
-    /// (`awaaz serve` leaves Nagle's algorithm on), to see what it costs.
-    #[arg(long)]
-    server_nodelay: bool,
     /// One JSON object on stdout instead of tables.
     #[arg(long)]
     json: bool,
@@ -160,9 +156,9 @@ struct Report {
     /// Caller-side minus call-side, per path (the wire's share).
     browser_wire: Option<Pct>,
     phone_wire: Option<Pct>,
-    /// What the phone line's resamplers hold back: samples out of the
-    /// first 20 ms frame, each way (a whole frame is 160 at 8 kHz, 320 at
-    /// 16 kHz).
+    /// What the phone line's resamplers (as the bridge runs them) give for
+    /// the first 20 ms frame, each way (a whole frame is 160 at 8 kHz, 320
+    /// at 16 kHz), and the delay they add instead of holding samples back.
     lookahead: Lookahead,
     goal_added_ms: f64,
     goal_met: Option<bool>,
@@ -176,16 +172,21 @@ struct Lookahead {
     down_first_frame: usize,
     /// 8 → 16 kHz (the line to the call): samples out of one 160-sample frame.
     up_first_frame: usize,
+    /// The filter delay each way (ms).
+    down_delay_ms: f64,
+    up_delay_ms: f64,
 }
 
-/// How much of one 20 ms frame `awaaz_audio::Resampler` gives back at once,
-/// each way; what it keeps is its look-ahead.
+/// How much of one 20 ms frame `awaaz_audio::Resampler`, without
+/// look-ahead as the phone bridge runs it, gives back at once, each way.
 fn lookahead() -> anyhow::Result<Lookahead> {
-    let mut down = awaaz_audio::Resampler::new(RATE_HZ, 8_000)?;
-    let mut up = awaaz_audio::Resampler::new(8_000, RATE_HZ)?;
+    let mut down = awaaz_audio::Resampler::new(RATE_HZ, 8_000)?.without_lookahead();
+    let mut up = awaaz_audio::Resampler::new(8_000, RATE_HZ)?.without_lookahead();
     Ok(Lookahead {
         down_first_frame: down.process(&[1000; FRAME_SAMPLES]).len(),
         up_first_frame: up.process(&[1000; FRAME_SAMPLES / 2]).len(),
+        down_delay_ms: down.output_delay_ms(),
+        up_delay_ms: up.output_delay_ms(),
     })
 }
 
@@ -241,28 +242,9 @@ struct Bench {
     addr: SocketAddr,
     store: Arc<dyn Store>,
     recognizer: ScriptedRecognizer,
-    server: Server,
+    server: awaaz::ServerHandle,
     client_nodelay: bool,
     _dir: tempfile::TempDir,
-}
-
-/// The server as `awaaz serve` runs it, or the same router on TCP_NODELAY
-/// sockets (`--server-nodelay`).
-enum Server {
-    Awaaz(awaaz::ServerHandle),
-    NoDelay(tokio::task::JoinHandle<()>),
-}
-
-impl Server {
-    async fn shutdown(self) -> anyhow::Result<()> {
-        match self {
-            Self::Awaaz(handle) => handle.shutdown().await,
-            Self::NoDelay(task) => {
-                task.abort();
-                Ok(())
-            }
-        }
-    }
 }
 
 async fn start_server(args: &Args) -> anyhow::Result<Bench> {
@@ -291,22 +273,8 @@ async fn start_server(args: &Args) -> anyhow::Result<Bench> {
         bail!("browser calls were already enabled");
     }
     awaaz::phone::attach_engines(&state, engines);
-    let (addr, server) = if args.server_nodelay {
-        use axum::serve::ListenerExt as _;
-        let listener = tokio::net::TcpListener::bind(config.http_addr).await?;
-        let addr = listener.local_addr()?;
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        let app = awaaz::app(state);
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        (addr, Server::NoDelay(task))
-    } else {
-        let (addr, handle) = awaaz::start_with_state(state, config.http_addr).await?;
-        (addr, Server::Awaaz(handle))
-    };
+    // As `awaaz serve` runs it (TCP_NODELAY on accepted sockets).
+    let (addr, server) = awaaz::start_with_state(state, config.http_addr).await?;
     Ok(Bench {
         addr,
         store,
@@ -670,17 +638,12 @@ fn print_report(args: &Args, report: &Report) -> anyhow::Result<()> {
     )?;
     writeln!(
         out,
-        "TCP_NODELAY: browser client {}, server {}",
+        "TCP_NODELAY: browser client {}, server on (as awaaz serve)",
         if args.client_nagle {
             "off (experiment)"
         } else {
             "on (as Chromium)"
         },
-        if args.server_nodelay {
-            "on (experiment)"
-        } else {
-            "off (as awaaz serve)"
-        }
     )?;
     writeln!(
         out,
@@ -741,8 +704,11 @@ fn print_report(args: &Args, report: &Report) -> anyhow::Result<()> {
     }
     writeln!(
         out,
-        "resampler look-ahead: 16→8 kHz gives {} of 160 samples for the first 20 ms frame, 8→16 kHz {} of 320",
-        report.lookahead.down_first_frame, report.lookahead.up_first_frame
+        "bridge resamplers: 16→8 kHz gives {} of 160 samples for the first 20 ms frame ({:.1} ms filter delay), 8→16 kHz {} of 320 ({:.1} ms)",
+        report.lookahead.down_first_frame,
+        report.lookahead.down_delay_ms,
+        report.lookahead.up_first_frame,
+        report.lookahead.up_delay_ms
     )?;
     match report.goal_met {
         Some(met) => writeln!(
@@ -782,15 +748,11 @@ mod tests {
     }
 
     #[test]
-    fn the_lookahead_is_measured_each_way() {
+    fn the_bridge_resamplers_give_whole_frames_each_way() {
         let l = lookahead().unwrap();
-        // Short of a whole frame while the resamplers hold back samples;
-        // never more than one frame.
-        assert!(
-            l.down_first_frame <= 160 && l.up_first_frame <= 320,
-            "{l:?}"
-        );
-        assert!(l.down_first_frame > 100 && l.up_first_frame > 250, "{l:?}");
+        assert_eq!((l.down_first_frame, l.up_first_frame), (160, 320), "{l:?}");
+        assert!(l.down_delay_ms > 2.0 && l.down_delay_ms < 4.0, "{l:?}");
+        assert!(l.up_delay_ms > 2.0 && l.up_delay_ms < 4.0, "{l:?}");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

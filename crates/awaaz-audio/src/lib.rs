@@ -13,6 +13,8 @@
 //! Main types:
 //! * [`g711`]: μ-law / A-law encode and decode (ITU-T G.711).
 //! * [`resample::Resampler`]: streaming polyphase resampler (8/16/24/48 kHz).
+//! * [`halfband::HalfBandUpsampler`]: a cheap 8 → 16 kHz half-band
+//!   interpolator without look-ahead, for phone lines.
 //! * [`vad::VoiceActivityDetector`]: per-frame speech probability, with
 //!   [`vad::EnergyVad`] (dependency-free) and, with the `silero` feature,
 //!   [`vad::SileroModel`] / [`vad::SileroVad`] (shared weights, per-call state).
@@ -27,12 +29,14 @@
 use std::path::PathBuf;
 
 pub mod g711;
+pub mod halfband;
 #[cfg(feature = "silero")]
 pub mod onnx;
 pub mod resample;
 pub mod turn;
 pub mod vad;
 
+pub use halfband::HalfBandUpsampler;
 pub use resample::Resampler;
 pub use turn::{TranscriptCue, TurnConfig, TurnDetector, TurnEndReason, TurnEvent};
 pub use vad::{EnergyVad, VadConfig, VadEvent, VadSegmenter, VadStream, VoiceActivityDetector};

@@ -12,6 +12,12 @@
 //! output sample `n` is aligned with input time `n·M/L`, at the price of a
 //! look-ahead of [`Resampler::latency_samples`] input samples; call
 //! [`Resampler::flush`] at the end of a stream to get the tail.
+//!
+//! Streams cut into fixed frames (a phone line's 20 ms) can instead use
+//! [`Resampler::without_lookahead`]: the output is then delayed by the
+//! filter's group delay (≈ 3 ms for 8 ↔ 16 kHz) rather than waiting for
+//! future input, so every chunk of `k·M` input samples gives exactly `k·L`
+//! output samples at once and frame boundaries stay frame boundaries.
 
 use crate::AudioError;
 
@@ -38,8 +44,10 @@ pub struct Resampler {
     history: Vec<f32>,
     /// Index in the up-sampled stream of the next output, relative to `history[0]`.
     next_t: usize,
-    /// Delay compensation, in up-sampled samples.
+    /// Delay compensation (look-ahead), in up-sampled samples.
     delay_up: usize,
+    /// The filter's group delay, in up-sampled samples.
+    group_delay_up: usize,
     samples_in: u64,
     samples_out: u64,
 }
@@ -65,7 +73,7 @@ impl Resampler {
         } else {
             design(up, down)
         };
-        let delay_up = if up == 1 && down == 1 {
+        let group_delay_up = if up == 1 && down == 1 {
             0
         } else {
             taps_per_phase * up / 2 - 1
@@ -79,12 +87,38 @@ impl Resampler {
             phases,
             history: Vec::new(),
             next_t: 0,
-            delay_up,
+            delay_up: group_delay_up,
+            group_delay_up,
             samples_in: 0,
             samples_out: 0,
         };
         r.reset();
         Ok(r)
+    }
+
+    /// The same resampler without look-ahead, for streams cut into frames:
+    /// each output sample is computed as soon as the input it follows has
+    /// arrived, so any chunk of `k·M` input samples (for `L/M` the reduced
+    /// ratio: 160 samples at 8 kHz → 16 kHz, 320 at 16 kHz → 8 kHz) gives
+    /// exactly `k·L` output samples at once. The price is that the output
+    /// lags the input by the filter's group delay,
+    /// [`output_delay_ms`](Self::output_delay_ms) (≈ 3 ms for 8 ↔ 16 kHz),
+    /// instead of by one chunk. [`flush`](Self::flush) still gives
+    /// `ceil(samples_in · L / M)` samples in all, so the last group delay's
+    /// worth of input is not emitted; [`reset`](Self::reset) keeps the mode.
+    #[must_use]
+    pub fn without_lookahead(mut self) -> Self {
+        self.delay_up = 0;
+        self.reset();
+        self
+    }
+
+    /// How far the output lags the input signal in time, in milliseconds:
+    /// zero with look-ahead (the default), the filter's group delay
+    /// without it.
+    pub fn output_delay_ms(&self) -> f64 {
+        let lag_up = self.group_delay_up - self.delay_up;
+        lag_up as f64 * 1000.0 / (f64::from(self.from_hz) * self.up as f64)
     }
 
     /// Input rate.
@@ -166,7 +200,7 @@ impl Resampler {
 
 /// Rounds and saturates to PCM16.
 #[allow(clippy::cast_possible_truncation)] // the value is clamped to the i16 range first
-fn to_i16(x: f32) -> i16 {
+pub(crate) fn to_i16(x: f32) -> i16 {
     x.round().clamp(f32::from(i16::MIN), f32::from(i16::MAX)) as i16
 }
 
@@ -178,7 +212,7 @@ fn gcd(mut a: u32, mut b: u32) -> u32 {
 }
 
 /// Zeroth-order modified Bessel function, by its power series.
-fn bessel_i0(x: f64) -> f64 {
+pub(crate) fn bessel_i0(x: f64) -> f64 {
     let mut sum = 1.0;
     let mut term = 1.0;
     let half = x / 2.0;
@@ -381,16 +415,97 @@ mod tests {
         assert_eq!(r.process(&x), first);
     }
 
+    #[test]
+    fn without_lookahead_every_20ms_frame_gives_one_whole_frame_at_once() {
+        for (from, to) in PAIRS {
+            let x = tone(from, 440.0, 8000.0, from as usize);
+            let frame_in = from as usize / 50;
+            let frame_out = to as usize / 50;
+            let mut r = Resampler::new(from, to)
+                .expect("supported")
+                .without_lookahead();
+            for (i, frame) in x.chunks(frame_in).enumerate() {
+                assert_eq!(r.process(frame).len(), frame_out, "{from}->{to} frame {i}");
+            }
+            assert!(r.flush().is_empty(), "{from}->{to}: nothing held back");
+            // After a reset too.
+            assert_eq!(r.process(&x[..frame_in]).len(), frame_out);
+        }
+        // With look-ahead the first frame comes out short (what the mode is for).
+        let mut r = Resampler::new(8_000, 16_000).expect("supported");
+        assert_eq!(
+            r.process(&[1000; 160]).len(),
+            320 - 2 * r.latency_samples() + 1
+        );
+        let mut r = Resampler::new(16_000, 8_000).expect("supported");
+        assert!(r.process(&[1000; 320]).len() < 160);
+    }
+
+    #[test]
+    fn without_lookahead_is_the_same_signal_delayed_by_the_group_delay() {
+        let x = tone(8_000, 440.0, 8000.0, 1600);
+        let ahead = resample_all(8_000, 16_000, &x);
+        let mut r = Resampler::new(8_000, 16_000)
+            .expect("supported")
+            .without_lookahead();
+        assert_eq!(r.latency_samples(), 0);
+        let delayed = r.process(&x);
+        assert_eq!(delayed.len(), 3200);
+        // 47 samples at 16 kHz: the filter's group delay.
+        assert!(
+            (r.output_delay_ms() - 47.0 / 16.0).abs() < 1e-9,
+            "{}",
+            r.output_delay_ms()
+        );
+        assert_eq!(delayed[47..], ahead[..3200 - 47]);
+        assert_eq!(
+            Resampler::new(8_000, 16_000)
+                .expect("supported")
+                .output_delay_ms(),
+            0.0
+        );
+
+        // 16 → 8 kHz: half a sample at 8 kHz does not shift exactly; compare
+        // with the ideal tone delayed by the group delay.
+        let x = tone(16_000, 440.0, 8000.0, 3200);
+        let mut r = Resampler::new(16_000, 8_000)
+            .expect("supported")
+            .without_lookahead();
+        let y = r.process(&x);
+        assert_eq!(y.len(), 1600);
+        let delay_s = r.output_delay_ms() / 1000.0;
+        assert!((delay_s * 8_000.0 - 23.5).abs() < 1e-9, "{delay_s}");
+        let max_err = (400..1200)
+            .map(|n| {
+                let t = n as f64 / 8_000.0 - delay_s;
+                let ideal = 8000.0 * (2.0 * std::f64::consts::PI * 440.0 * t).sin();
+                (f64::from(y[n]) - ideal).abs()
+            })
+            .fold(0.0, f64::max);
+        assert!(max_err < 60.0, "max error {max_err}");
+    }
+
     proptest! {
         #[test]
         fn chunked_equals_one_shot(
             pair in 0usize..PAIRS.len(),
+            lookahead in any::<bool>(),
             x in proptest::collection::vec(any::<i16>(), 0..2000),
             cuts in proptest::collection::vec(0usize..400, 0..12),
         ) {
             let (from, to) = PAIRS[pair];
-            let one_shot = resample_all(from, to, &x);
-            let mut r = Resampler::new(from, to).expect("supported");
+            let make = || {
+                let r = Resampler::new(from, to).expect("supported");
+                if lookahead { r } else { r.without_lookahead() }
+            };
+            let mut one = make();
+            let mut one_shot = one.process(&x);
+            one_shot.extend(one.flush());
+            prop_assert_eq!(
+                one_shot.len() as u64,
+                (x.len() as u64 * u64::from(to)).div_ceil(u64::from(from))
+            );
+            let mut r = make();
             let mut chunked = Vec::new();
             let mut rest = &x[..];
             for c in cuts {

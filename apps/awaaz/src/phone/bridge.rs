@@ -23,7 +23,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use awaaz_audio::{AudioChunk, Resampler, SAMPLE_RATE_HZ};
+use awaaz_audio::{AudioChunk, HalfBandUpsampler, Resampler, SAMPLE_RATE_HZ};
 use awaaz_call::{connection_pair, CallError, CallInfo, CallerCommand, CallerEvent};
 use awaaz_store::{CallId, Channel, PhoneNumber};
 use awaaz_telephony::twiml;
@@ -172,31 +172,45 @@ pub(crate) trait Dialect: Send + 'static {
 
 // ---- sans-I/O helpers ----
 
-/// Caller audio: line rate → 16 kHz.
-pub(crate) struct Inbound {
-    resampler: Option<Resampler>,
+/// Caller audio: line rate → 16 kHz, without look-ahead: each 20 ms line
+/// frame gives one whole 20 ms frame at once (3 ms filter delay), so the
+/// call's segmenter sees the end of the caller's speech with its frame.
+pub(crate) enum Inbound {
+    /// 16 kHz lines.
+    Same,
+    /// 8 kHz lines (all three carriers by default): the cheap half-band
+    /// interpolator, since every frame of every call goes through it.
+    Double(HalfBandUpsampler),
+    /// Other rates.
+    Other(Resampler),
 }
 
 impl Inbound {
     /// Converts from `line_rate_hz`; `None` if that rate cannot be resampled.
     pub(crate) fn new(line_rate_hz: u32) -> Option<Self> {
-        let resampler = if line_rate_hz == SAMPLE_RATE_HZ {
-            None
-        } else {
-            Some(Resampler::new(line_rate_hz, SAMPLE_RATE_HZ).ok()?)
-        };
-        Some(Self { resampler })
+        Some(match line_rate_hz {
+            SAMPLE_RATE_HZ => Self::Same,
+            8_000 => Self::Double(HalfBandUpsampler::new()),
+            rate => Self::Other(
+                Resampler::new(rate, SAMPLE_RATE_HZ)
+                    .ok()?
+                    .without_lookahead(),
+            ),
+        })
     }
 
     pub(crate) fn convert(&mut self, line: &[i16]) -> AudioChunk {
-        match &mut self.resampler {
-            Some(r) => AudioChunk::new(r.process(line)),
-            None => AudioChunk::new(line.to_vec()),
-        }
+        AudioChunk::new(match self {
+            Self::Same => line.to_vec(),
+            Self::Double(up) => up.process(line),
+            Self::Other(r) => r.process(line),
+        })
     }
 }
 
-/// Bot audio: 16 kHz chunks → 20 ms frames at the line rate.
+/// Bot audio: 16 kHz chunks → 20 ms frames at the line rate. The
+/// resampler has no look-ahead, so each 20 ms of the call's audio gives one
+/// line frame at once (3 ms filter delay) instead of waiting for the next.
 pub(crate) struct Framer {
     resampler: Option<Resampler>,
     pending: Vec<i16>,
@@ -210,7 +224,11 @@ impl Framer {
         let resampler = if line_rate_hz == SAMPLE_RATE_HZ {
             None
         } else {
-            Some(Resampler::new(SAMPLE_RATE_HZ, line_rate_hz).ok()?)
+            Some(
+                Resampler::new(SAMPLE_RATE_HZ, line_rate_hz)
+                    .ok()?
+                    .without_lookahead(),
+            )
         };
         Some(Self {
             resampler,

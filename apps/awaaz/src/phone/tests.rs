@@ -20,8 +20,8 @@ fn framer_cuts_16k_audio_into_20ms_line_frames() {
     for _ in 0..10 {
         frames.extend(framer.push(&AudioChunk::new(vec![1000; 320])));
     }
-    // 200 ms in; the resampler holds back a few samples, so 9 whole frames.
-    assert!(frames.len() >= 9, "{}", frames.len());
+    // 200 ms in, 10 whole frames out (no look-ahead).
+    assert_eq!(frames.len(), 10);
     assert!(frames.iter().all(|f| f.len() == 160));
     let tail = framer.flush();
     let total: usize = frames.iter().chain(tail.iter()).map(Vec::len).sum();
@@ -60,8 +60,35 @@ fn inbound_doubles_8k_audio() {
     for _ in 0..10 {
         n += inbound.convert(&[0; 160]).len();
     }
-    assert!((3_150..=3_200).contains(&n), "{n}");
+    assert_eq!(n, 3_200, "ten 20 ms line frames, ten 20 ms call frames");
     assert!(Inbound::new(11_025).is_none());
+}
+
+/// The call's segmenter works in whole 20 ms frames: if a line frame gave
+/// less than one, the caller's end of speech would be seen a frame late.
+#[test]
+fn every_line_frame_gives_one_whole_20ms_call_frame_at_once() {
+    let mut inbound = Inbound::new(8_000).unwrap();
+    for i in 0..5 {
+        let line = vec![if i % 2 == 0 { 3000 } else { -3000 }; 160];
+        assert_eq!(inbound.convert(&line).len(), 320, "line frame {i}");
+    }
+}
+
+/// The first reply frame must leave with the call's first 20 ms, not with
+/// its second.
+#[test]
+fn every_20ms_call_frame_gives_one_line_frame_at_once() {
+    let mut framer = Framer::new(8_000).unwrap();
+    for i in 0..5 {
+        let frames = framer.push(&AudioChunk::new(vec![1000; 320]));
+        assert_eq!(frames.len(), 1, "call frame {i}");
+        assert_eq!(frames[0].len(), 160);
+    }
+    assert!(framer.flush().is_empty(), "nothing held back before a mark");
+    // After a clear (barge-in) the next answer starts the same way.
+    framer.clear();
+    assert_eq!(framer.push(&AudioChunk::new(vec![1000; 320])).len(), 1);
 }
 
 #[test]
