@@ -39,6 +39,7 @@ use awaaz_speech::{
     speakable, RecognitionHints, SpeechRecognizer, Voice, WhisperModel, WhisperRecognizer,
 };
 use awaaz_store::{Call, CallDetail, CallId, Channel, NewCall, SmsStatus, Speaker, Store};
+use awaaz_telephony::plivo::signature::{Method as PlivoMethod, SignatureV3Validator};
 use awaaz_telephony::signature::RequestValidator;
 use chrono::{DateTime, Utc};
 use futures_util::{SinkExt, StreamExt};
@@ -316,6 +317,45 @@ impl Phone {
         params: &[(&str, &str)],
         signed_url: Option<&str>,
     ) -> (u16, String) {
+        let headers = signed_url.map(|url| {
+            let signature = RequestValidator::new(TWILIO_AUTH_TOKEN).compute(url, params);
+            vec![("x-twilio-signature", signature)]
+        });
+        self.post_signed_form(path, params, headers.unwrap_or_default())
+            .await
+    }
+
+    /// POSTs a form as Plivo does, signed (`X-Plivo-Signature-V3`) for
+    /// `signed_url` with the test auth token (`None`: no signature headers).
+    async fn post_plivo_form(
+        &self,
+        path: &str,
+        params: &[(&str, &str)],
+        signed_url: Option<&str>,
+    ) -> (u16, String) {
+        let headers = signed_url.map(|url| {
+            let nonce = CallId::new_v7().to_string();
+            let signature = SignatureV3Validator::new(PLIVO_AUTH_TOKEN).compute(
+                PlivoMethod::Post,
+                url,
+                params,
+                &nonce,
+            );
+            vec![
+                ("x-plivo-signature-v3", signature),
+                ("x-plivo-signature-v3-nonce", nonce),
+            ]
+        });
+        self.post_signed_form(path, params, headers.unwrap_or_default())
+            .await
+    }
+
+    async fn post_signed_form(
+        &self,
+        path: &str,
+        params: &[(&str, &str)],
+        headers: Vec<(&'static str, String)>,
+    ) -> (u16, String) {
         let body = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(params)
             .finish();
@@ -323,9 +363,8 @@ impl Phone {
             .post(self.url(path))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body);
-        if let Some(url) = signed_url {
-            let signature = RequestValidator::new(TWILIO_AUTH_TOKEN).compute(url, params);
-            request = request.header("x-twilio-signature", signature);
+        for (name, value) in headers {
+            request = request.header(name, value);
         }
         let response = request.send().await.expect("request sent");
         let status = response.status().as_u16();
@@ -1224,6 +1263,194 @@ async fn outbound_calls_go_through_twilio_rest() {
     phone.stop().await;
 }
 
+/// A transfer the carrier refuses: the caller is hung up on, and the call
+/// record says so instead of `transferred`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twilio_refused_transfer_is_recorded_as_failed() {
+    let _serial = SERIAL.lock().await;
+    let models = engines_or_skip!();
+    with_timeout(async {
+        let phone = Phone::start(Carrier::Twilio, Some(models), |_| {}).await;
+        let call = twilio_call(&phone, PRIYA).await;
+        let sid = call.setup().call_sid.clone();
+        hear_greeting(&call).await;
+        // Twilio answers the call update with 404 (the call is not live).
+        phone.rest.fail_next(1, 404);
+        call.press('0').expect("the call is up");
+        call.wait_ended(LONG).await.expect("the call ends");
+        assert!(call.closed(), "awaaz closed the stream");
+        let detail = phone.ended_call(&sid).await;
+        // The call stored `transferred` when it asked; the bridge then
+        // corrects it once the carrier said no.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        let status = loop {
+            let status = phone
+                .store
+                .call(&detail.call.id)
+                .await
+                .expect("store readable")
+                .expect("the call")
+                .call
+                .status;
+            if status != "transferred" || tokio::time::Instant::now() > deadline {
+                break status;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert_eq!(status, "transfer_failed");
+        let transfers = phone
+            .store
+            .transfers(&detail.call.id)
+            .await
+            .expect("store readable");
+        assert_eq!(transfers.len(), 1, "{transfers:?}");
+        assert_eq!(transfers[0].status, "failed");
+        assert!(phone.rest.call_updates().is_empty(), "nothing was applied");
+        phone.stop().await;
+    })
+    .await;
+}
+
+// ---- Plivo signatures and stream tokens, Exotel stream credentials ----
+
+#[tokio::test]
+async fn plivo_webhooks_need_a_valid_signature() {
+    let phone = Phone::start(Carrier::Plivo, None, |_| {}).await;
+    let params = [
+        ("CallUUID", "3e82ae9d-2c78-4d85-b1a4-6eae7dbafb36"),
+        ("From", PRIYA),
+        ("To", SHOP),
+    ];
+    let url = phone.url("/plivo/answer");
+    // No engines here: a valid request is answered, politely.
+    let (status, xml) = phone
+        .post_plivo_form("/plivo/answer", &params, Some(&url))
+        .await;
+    assert_eq!(status, 200, "{xml}");
+    assert!(xml.contains("<Speak") && xml.contains("<Hangup"), "{xml}");
+    for (label, signed) in [
+        ("missing", None),
+        ("another url", Some(phone.url("/plivo/transfer"))),
+        (
+            "another host",
+            Some("https://evil.example/plivo/answer".to_owned()),
+        ),
+        ("another query", Some(format!("{url}?x=1"))),
+    ] {
+        let (status, body) = phone
+            .post_plivo_form("/plivo/answer", &params, signed.as_deref())
+            .await;
+        assert_eq!(status, 403, "{label}: {body}");
+        assert_eq!(body, "invalid or missing X-Plivo-Signature-V3", "{label}");
+    }
+    // Signed over other parameters, or with another account's token.
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("CallUUID", params[0].1),
+            ("From", "+919999999999"),
+            ("To", SHOP),
+        ])
+        .finish();
+    for token in [PLIVO_AUTH_TOKEN, "another-account"] {
+        let signature =
+            SignatureV3Validator::new(token).compute(PlivoMethod::Post, &url, &params, "n1");
+        let response = client()
+            .post(&url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-plivo-signature-v3", signature)
+            .header("x-plivo-signature-v3-nonce", "n1")
+            .body(body.clone())
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status().as_u16(), 403, "{token}");
+    }
+    // The transfer document too.
+    let (status, _) = phone
+        .post_plivo_form("/plivo/transfer", &[("CallUUID", params[0].1)], None)
+        .await;
+    assert_eq!(status, 403);
+    assert!(phone.calls().await.is_empty(), "nothing stored");
+    phone.stop().await;
+}
+
+#[tokio::test]
+async fn plivo_media_stream_needs_the_answer_token() {
+    let models = models().await;
+    let phone = Phone::start(Carrier::Plivo, models, |_| {}).await;
+    if phone.whisper.is_none() {
+        // Without engines the answer says sorry and hands out no stream.
+        phone.stop().await;
+        return;
+    }
+    let setup = PlivoCallSetup::default();
+    let url = plivo_answer(&phone, setup.call_id.as_str()).await;
+    // Without a token, or with a forged one: refused before the upgrade.
+    let bare = phone.ws("/plivo/media");
+    let forged = format!("{bare}?token={}.AAAA", setup.call_id.as_str());
+    let tampered = url.replacen(
+        setup.call_id.as_str(),
+        "3e82ae9d-2c78-4d85-b1a4-6eae7dbafb36",
+        1,
+    );
+    for attempt in [bare, forged, tampered] {
+        match tokio_tungstenite::connect_async(attempt.as_str()).await {
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                assert_eq!(response.status().as_u16(), 403, "{attempt}");
+            }
+            other => panic!("{attempt}: not refused: {other:?}"),
+        }
+    }
+    // The right token, but a stream for another call: closed, no call.
+    let other = PlivoCallSetup::default();
+    assert_ne!(other.call_id, setup.call_id);
+    let call = FakePlivoCall::connect(&url, other).await.expect("upgraded");
+    call.wait_ended(Duration::from_secs(10))
+        .await
+        .expect("the stream is closed");
+    assert!(call.closed());
+    assert_eq!(call.heard_ms(), 0);
+    assert!(phone.calls().await.is_empty(), "nothing stored");
+    phone.stop().await;
+}
+
+#[tokio::test]
+async fn exotel_stream_needs_the_configured_credentials() {
+    let phone = Phone::start(Carrier::Exotel, None, |c| {
+        c.phone.exotel.stream_user = Some("exotel".to_owned());
+        c.phone.exotel.stream_password = Some(awaaz::config::Secret::new("s3cret"));
+    })
+    .await;
+    let host = phone.addr;
+    for url in [
+        format!("ws://{host}/exotel/media"),
+        format!("ws://exotel:wrong@{host}/exotel/media"),
+        format!("ws://other:s3cret@{host}/exotel/media"),
+    ] {
+        match FakeExotelCall::connect(&url, ExotelCallSetup::default()).await {
+            Err(awaaz_fakes::twilio::CallError::Connect { source, .. }) => match *source {
+                tokio_tungstenite::tungstenite::Error::Http(response) => {
+                    assert_eq!(response.status().as_u16(), 401, "{url}");
+                }
+                other => panic!("{url}: {other}"),
+            },
+            other => panic!("{url}: not refused: {other:?}"),
+        }
+    }
+    // As the applet's URL carries them: upgraded (then closed, no engines here).
+    let call = FakeExotelCall::connect(
+        &format!("ws://exotel:s3cret@{host}/exotel/media"),
+        ExotelCallSetup::default(),
+    )
+    .await
+    .expect("upgraded with the credentials");
+    call.wait_ended(Duration::from_secs(10))
+        .await
+        .expect("closed");
+    assert!(phone.calls().await.is_empty());
+    phone.stop().await;
+}
+
 #[tokio::test]
 async fn streams_without_engines_are_closed_and_nothing_is_stored() {
     let phone = Phone::start(Carrier::Exotel, None, |_| {}).await;
@@ -1329,13 +1556,25 @@ async fn exotel_complaint_raises_a_ticket_and_sends_an_sms() {
 /// its XML names.
 async fn plivo_call(phone: &Phone) -> FakePlivoCall {
     let setup = PlivoCallSetup::default();
+    let url = plivo_answer(phone, setup.call_id.as_str()).await;
+    FakePlivoCall::connect(&url, setup)
+        .await
+        .expect("the audio stream opens")
+}
+
+/// The signed answer webhook for `call_uuid`; returns the stream URL of its
+/// XML (with the stream token).
+async fn plivo_answer(phone: &Phone, call_uuid: &str) -> String {
     let params = [
-        ("CallUUID", setup.call_id.as_str()),
+        ("CallUUID", call_uuid),
         ("From", PRIYA),
         ("To", SHOP),
         ("Direction", "inbound"),
     ];
-    let (status, xml) = phone.post_form("/plivo/answer", &params, None).await;
+    let signed = phone.url("/plivo/answer");
+    let (status, xml) = phone
+        .post_plivo_form("/plivo/answer", &params, Some(&signed))
+        .await;
     assert_eq!(status, 200, "{xml}");
     let prefix = r#"<Stream bidirectional="true" keepCallAlive="true" contentType="audio/x-mulaw;rate=8000">"#;
     let start = xml
@@ -1343,10 +1582,10 @@ async fn plivo_call(phone: &Phone) -> FakePlivoCall {
         .unwrap_or_else(|| panic!("a <Stream>: {xml}"))
         + prefix.len();
     let url = &xml[start..start + xml[start..].find("</Stream>").expect("</Stream>")];
-    assert_eq!(url, phone.ws("/plivo/media"));
-    FakePlivoCall::connect(url, setup)
-        .await
-        .expect("the audio stream opens")
+    let token_prefix = format!("{}?token={call_uuid}.", phone.ws("/plivo/media"));
+    assert!(url.starts_with(&token_prefix), "{url}");
+    assert!(url.len() > token_prefix.len() + 40, "{url}");
+    url.to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1397,9 +1636,17 @@ async fn plivo_keypad_zero_transfers_through_rest() {
         };
         assert_eq!(url, &phone.url("/plivo/transfer"));
         assert_eq!(method, "POST");
-        // What Plivo then fetches dials the desk.
+        // What Plivo then fetches (signed) dials the desk.
+        let (status, _) = phone
+            .post_plivo_form("/plivo/transfer", &[("CallUUID", &id)], None)
+            .await;
+        assert_eq!(status, 403, "unsigned");
         let (status, xml) = phone
-            .post_form("/plivo/transfer", &[("CallUUID", &id)], None)
+            .post_plivo_form(
+                "/plivo/transfer",
+                &[("CallUUID", &id)],
+                Some(&phone.url("/plivo/transfer")),
+            )
             .await;
         assert_eq!(status, 200);
         assert!(

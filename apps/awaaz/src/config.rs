@@ -99,6 +99,13 @@ pub struct ExotelSettings {
     pub api_base: String,
     /// The ExoPhone SMS and calls come from.
     pub from: Option<String>,
+    /// Basic-auth user the Voicebot applet's stream URL carries
+    /// (`wss://user:password@host/exotel/media`). With
+    /// [`stream_password`](Self::stream_password), `WS /exotel/media`
+    /// refuses (401) upgrades without these credentials.
+    pub stream_user: Option<String>,
+    /// Basic-auth password of the stream URL.
+    pub stream_password: Option<Secret>,
 }
 
 /// Plivo account settings.
@@ -106,7 +113,10 @@ pub struct ExotelSettings {
 pub struct PlivoSettings {
     /// Auth ID.
     pub auth_id: Option<String>,
-    /// Auth token (REST and webhook signatures).
+    /// Auth token (REST and webhook signatures). When set, `POST
+    /// /plivo/answer` and `/plivo/transfer` refuse requests without a valid
+    /// `X-Plivo-Signature-V3`, and `WS /plivo/media` streams without the
+    /// token the signed answer handed out.
     pub auth_token: Option<Secret>,
     /// REST base URL.
     pub api_base: String,
@@ -115,7 +125,7 @@ pub struct PlivoSettings {
 }
 
 /// Phone-line settings shared by the carriers.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PhoneSettings {
     /// The public `https://` base URL carriers reach this server at (a
     /// proxy or tunnel); signatures are checked against it and stream URLs
@@ -129,6 +139,22 @@ pub struct PhoneSettings {
     pub exotel: ExotelSettings,
     /// Plivo.
     pub plivo: PlivoSettings,
+    /// Phone calls (all carriers together) allowed at once; a stream beyond
+    /// it is closed with the reason `busy`.
+    pub max_calls: usize,
+}
+
+impl Default for PhoneSettings {
+    fn default() -> Self {
+        Self {
+            public_url: None,
+            transfer_to: None,
+            twilio: TwilioSettings::default(),
+            exotel: ExotelSettings::default(),
+            plivo: PlivoSettings::default(),
+            max_calls: crate::phone::DEFAULT_MAX_PHONE_CALLS,
+        }
+    }
 }
 
 /// OpenAI Realtime settings (`engine = "realtime"`).
@@ -278,6 +304,7 @@ struct FileConfig {
     log: Option<String>,
     log_format: Option<String>,
     max_conversations: Option<i64>,
+    max_phone_calls: Option<i64>,
     conversation_idle_secs: Option<i64>,
     request_timeout_secs: Option<i64>,
     public_url: Option<String>,
@@ -291,6 +318,8 @@ struct FileConfig {
     exotel_account_sid: Option<String>,
     exotel_api_base: Option<String>,
     exotel_from: Option<String>,
+    exotel_stream_user: Option<String>,
+    exotel_stream_password: Option<String>,
     plivo_auth_id: Option<String>,
     plivo_auth_token: Option<String>,
     plivo_api_base: Option<String>,
@@ -322,6 +351,8 @@ impl FileConfig {
             ("exotel_account_sid", self.exotel_account_sid.take()),
             ("exotel_api_base", self.exotel_api_base.take()),
             ("exotel_from", self.exotel_from.take()),
+            ("exotel_stream_user", self.exotel_stream_user.take()),
+            ("exotel_stream_password", self.exotel_stream_password.take()),
             ("plivo_auth_id", self.plivo_auth_id.take()),
             ("plivo_auth_token", self.plivo_auth_token.take()),
             ("plivo_api_base", self.plivo_api_base.take()),
@@ -418,6 +449,9 @@ impl Config {
         if let Some(v) = file.max_conversations.take() {
             self.max_conversations = positive(&name("max_conversations"), v)?;
         }
+        if let Some(v) = file.max_phone_calls.take() {
+            self.phone.max_calls = positive(&name("max_phone_calls"), v)?;
+        }
         if let Some(v) = file.conversation_idle_secs.take() {
             self.conversation_idle_timeout = secs(&name("conversation_idle_secs"), v)?;
         }
@@ -449,6 +483,8 @@ impl Config {
             "exotel_account_sid" => phone.exotel.account_sid = Some(text()?),
             "exotel_api_base" => phone.exotel.api_base = parse_http_url(setting, value)?,
             "exotel_from" => phone.exotel.from = Some(text()?),
+            "exotel_stream_user" => phone.exotel.stream_user = Some(text()?),
+            "exotel_stream_password" => phone.exotel.stream_password = Some(Secret(text()?)),
             "plivo_auth_id" => phone.plivo.auth_id = Some(text()?),
             "plivo_auth_token" => phone.plivo.auth_token = Some(Secret(text()?)),
             "plivo_api_base" => phone.plivo.api_base = parse_http_url(setting, value)?,
@@ -501,6 +537,24 @@ impl Config {
 
     /// Settings that only make sense together.
     fn check(&self) -> Result<(), ConfigError> {
+        let exotel = &self.phone.exotel;
+        if exotel.stream_user.is_some() != exotel.stream_password.is_some() {
+            return Err(invalid(
+                "AWAAZ_EXOTEL_STREAM_USER",
+                "the Exotel stream credentials need both AWAAZ_EXOTEL_STREAM_USER and \
+                 AWAAZ_EXOTEL_STREAM_PASSWORD",
+            ));
+        }
+        if exotel
+            .stream_user
+            .as_deref()
+            .is_some_and(|u| u.contains(':'))
+        {
+            return Err(invalid(
+                "AWAAZ_EXOTEL_STREAM_USER",
+                "must not contain ':' (it is the user of basic auth)",
+            ));
+        }
         if self.engine == EngineKind::Realtime {
             // The engine is built (awaaz-call `run_realtime_call`) but the
             // server's call routes do not start it yet: refuse rather than
@@ -538,6 +592,9 @@ impl Config {
             "AWAAZ_LOG_FORMAT" => self.log_format = parse_log_format(key, value)?,
             "AWAAZ_MAX_CONVERSATIONS" => {
                 self.max_conversations = positive(key, parse_int(key, value)?)?;
+            }
+            "AWAAZ_MAX_PHONE_CALLS" => {
+                self.phone.max_calls = positive(key, parse_int(key, value)?)?;
             }
             "AWAAZ_CONVERSATION_IDLE_SECS" => {
                 self.conversation_idle_timeout = secs(key, parse_int(key, value)?)?;
@@ -708,6 +765,61 @@ mod tests {
         assert_eq!(c.log_format, LogFormat::Text);
         assert_eq!(c.max_conversations, 1000);
         assert_eq!(c.log, None);
+    }
+
+    #[test]
+    fn phone_call_cap_from_file_or_env() {
+        assert_eq!(load(None, &[]).unwrap().phone.max_calls, 10);
+        let c = load(Some("max_phone_calls = 40"), &[]).unwrap();
+        assert_eq!(c.phone.max_calls, 40);
+        let c = load(
+            Some("max_phone_calls = 40"),
+            &[("AWAAZ_MAX_PHONE_CALLS", "250")],
+        )
+        .unwrap();
+        assert_eq!(c.phone.max_calls, 250, "env beats file");
+        let e = load(None, &[("AWAAZ_MAX_PHONE_CALLS", "0")]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "AWAAZ_MAX_PHONE_CALLS: must be a positive number, got 0"
+        );
+        let e = load(None, &[("AWAAZ_MAX_PHONE_CALLS", "many")]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "AWAAZ_MAX_PHONE_CALLS: invalid number \"many\""
+        );
+    }
+
+    #[test]
+    fn exotel_stream_credentials_come_in_pairs() {
+        let c = load(
+            None,
+            &[
+                ("AWAAZ_EXOTEL_STREAM_USER", "exotel"),
+                ("AWAAZ_EXOTEL_STREAM_PASSWORD", "s3cret"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.phone.exotel.stream_user.as_deref(), Some("exotel"));
+        assert_eq!(
+            c.phone.exotel.stream_password.as_ref().map(Secret::expose),
+            Some("s3cret")
+        );
+        assert!(
+            !format!("{c:?}").contains("s3cret"),
+            "the password stays out of Debug"
+        );
+        let e = load(None, &[("AWAAZ_EXOTEL_STREAM_PASSWORD", "s3cret")]).unwrap_err();
+        assert!(
+            e.to_string().starts_with("AWAAZ_EXOTEL_STREAM_USER: "),
+            "{e}"
+        );
+        let e = load(
+            Some("exotel_stream_user = \"a:b\"\nexotel_stream_password = \"x\""),
+            &[],
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("must not contain ':'"), "{e}");
     }
 
     #[test]

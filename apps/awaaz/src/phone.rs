@@ -46,6 +46,8 @@ use std::time::Duration;
 use awaaz_agent::Agent;
 use awaaz_call::{CallConfig, CallEngines, CallSupervisor};
 use awaaz_store::PhoneNumber;
+use awaaz_telephony::exotel::StreamAuth;
+use awaaz_telephony::plivo::signature::SignatureV3Validator;
 use awaaz_telephony::rest::{
     ExotelRest, ExotelRestConfig, PlivoRest, PlivoRestConfig, TwilioRest, TwilioRestConfig,
 };
@@ -61,7 +63,8 @@ use crate::http::AppState;
 pub use sms::{SmsSender, SmsSenderConfig};
 pub use twilio::{call_from_cli, place_outbound_call, OutboundCall, OutboundError};
 
-/// Phone calls allowed at once on a 2-core host with the embedded engines.
+/// Phone calls allowed at once unless `AWAAZ_MAX_PHONE_CALLS` says
+/// otherwise: what a 2-core host holds with the embedded speech engines.
 pub const DEFAULT_MAX_PHONE_CALLS: usize = 10;
 
 /// How long a Plivo caller's number is kept between `POST /plivo/answer` and
@@ -109,6 +112,8 @@ pub struct PhoneLines {
     plivo: Option<Arc<PlivoRest>>,
     exotel: Option<Arc<ExotelRest>>,
     validator: Option<RequestValidator>,
+    plivo_validator: Option<SignatureV3Validator>,
+    exotel_auth: Option<StreamAuth>,
     calls: OnceLock<Arc<PhoneCalls>>,
     /// Plivo `CallUUID` → the caller's number, from the answer webhook.
     plivo_callers: Mutex<HashMap<String, (PhoneNumber, Instant)>>,
@@ -121,6 +126,8 @@ impl std::fmt::Debug for PhoneLines {
             .field("plivo_rest", &self.plivo.is_some())
             .field("exotel_rest", &self.exotel.is_some())
             .field("signed_webhooks", &self.validator.is_some())
+            .field("signed_plivo_webhooks", &self.plivo_validator.is_some())
+            .field("exotel_stream_auth", &self.exotel_auth.is_some())
             .field("calls", &self.calls.get())
             .finish_non_exhaustive()
     }
@@ -168,12 +175,26 @@ impl PhoneLines {
             .auth_token
             .as_ref()
             .map(|token| RequestValidator::new(token.expose()));
+        let plivo_validator = settings
+            .plivo
+            .auth_token
+            .as_ref()
+            .map(|token| SignatureV3Validator::new(token.expose()));
+        let exotel_auth = match (
+            &settings.exotel.stream_user,
+            &settings.exotel.stream_password,
+        ) {
+            (Some(user), Some(password)) => Some(StreamAuth::new(user, password.expose())),
+            _ => None,
+        };
         Self {
             settings: settings.clone(),
             twilio,
             plivo,
             exotel,
             validator,
+            plivo_validator,
+            exotel_auth,
             calls: OnceLock::new(),
             plivo_callers: Mutex::new(HashMap::new()),
         }
@@ -216,6 +237,16 @@ impl PhoneLines {
 
     pub(crate) fn validator(&self) -> Option<&RequestValidator> {
         self.validator.as_ref()
+    }
+
+    /// Checks `X-Plivo-Signature-V3`, when a Plivo auth token is set.
+    pub(crate) fn plivo_validator(&self) -> Option<&SignatureV3Validator> {
+        self.plivo_validator.as_ref()
+    }
+
+    /// The credentials Exotel's stream URL must carry, when set.
+    pub(crate) fn exotel_auth(&self) -> Option<&StreamAuth> {
+        self.exotel_auth.as_ref()
     }
 
     /// Remembers a Plivo caller until the stream starts.
@@ -345,9 +376,11 @@ pub async fn attach_voice_from_env(state: &AppState, agent: Arc<dyn Agent>) {
 }
 
 /// Enables phone calls on `state` with `engines` (loaded by the caller, for
-/// example shared with the softphone or with tests).
+/// example shared with the softphone or with tests), at most
+/// `max_calls` of the phone settings (`AWAAZ_MAX_PHONE_CALLS`) at once.
 pub fn attach_engines(state: &AppState, engines: CallEngines) {
-    let calls = PhoneCalls::new(engines, CallConfig::default(), DEFAULT_MAX_PHONE_CALLS);
+    let max_calls = state.phone().settings().max_calls;
+    let calls = PhoneCalls::new(engines, CallConfig::default(), max_calls);
     if !state.phone().set_calls(Arc::new(calls)) {
         tracing::warn!("phone calls were already enabled");
     }

@@ -22,9 +22,9 @@
 //! (`--floor`) say where the CPU goes.
 //!
 //! The server is `awaaz`'s own code (`awaaz::start_with_state`, the phone
-//! routes, `awaaz-call`) in a child process, built with two changes from
-//! `awaaz serve`, both stated in docs/benchmarks.md: the phone call cap is raised
-//! from `DEFAULT_MAX_PHONE_CALLS` (10) to `--max-calls`, and the no-input
+//! routes, `awaaz-call`) in a child process, with the phone call cap at
+//! `--max-calls` (what `AWAAZ_MAX_PHONE_CALLS` sets in `awaaz serve`) and one
+//! change from `awaaz serve`, stated in docs/benchmarks.md: the no-input
 //! timeout (30 s, which would hang up idle callers) is lifted. Loopback
 //! only; every wait has a deadline; the run stops by itself.
 

@@ -90,4 +90,10 @@ pub enum Error {
     /// The body's SHA-256 differs from the URL's `bodySHA256` parameter.
     #[error("body does not match the bodySHA256 parameter")]
     BodyHashMismatch,
+    /// A request that needs credentials has no (basic) `Authorization`.
+    #[error("request has no basic-auth credentials")]
+    CredentialsMissing,
+    /// The request's credentials are not the configured ones.
+    #[error("request credentials do not match")]
+    CredentialsMismatch,
 }

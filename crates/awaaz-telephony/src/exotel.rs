@@ -676,3 +676,66 @@ pub fn chunk_utterance(pcm16le: &[u8], chunk_bytes: usize) -> Result<Vec<Vec<u8>
     }
     Ok(chunks)
 }
+
+/// The basic-auth credentials a Voicebot applet's stream URL carries.
+///
+/// Exotel authenticates its streams either by IP allow-listing (arranged
+/// with Exotel) or by credentials in the URL the applet is configured with,
+/// `wss://user:password@host/path`, which Exotel sends on the WebSocket
+/// upgrade as `Authorization: Basic base64(user:password)`. This checks
+/// that header; comparison is constant-time. `Debug` does not show the
+/// password.
+#[derive(Clone)]
+pub struct StreamAuth {
+    expected: String,
+}
+
+impl fmt::Debug for StreamAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StreamAuth").finish_non_exhaustive()
+    }
+}
+
+impl StreamAuth {
+    /// Credentials `user` (which cannot contain `:`) and `password`.
+    pub fn new(user: &str, password: &str) -> Self {
+        Self {
+            expected: format!("{user}:{password}"),
+        }
+    }
+
+    /// Checks an `Authorization` header value (`None`: no header).
+    ///
+    /// # Errors
+    /// [`Error::CredentialsMissing`] without a `Basic` header (or with one
+    /// that is not base64 of UTF-8), [`Error::CredentialsMismatch`] when the
+    /// credentials differ.
+    pub fn check(&self, authorization: Option<&str>) -> Result<(), Error> {
+        use base64::Engine as _;
+        use subtle::ConstantTimeEq as _;
+        let encoded = authorization
+            .map(str::trim)
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
+            .map(|(_, creds)| creds.trim())
+            .ok_or(Error::CredentialsMissing)?;
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .map_err(|_| Error::CredentialsMissing)?;
+        if bool::from(decoded.ct_eq(self.expected.as_bytes())) {
+            Ok(())
+        } else {
+            Err(Error::CredentialsMismatch)
+        }
+    }
+
+    /// The `Authorization` header value for these credentials (what Exotel
+    /// sends; for tests and clients).
+    pub fn header_value(&self) -> String {
+        use base64::Engine as _;
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(&self.expected)
+        )
+    }
+}

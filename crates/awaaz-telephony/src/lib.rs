@@ -14,7 +14,7 @@
 //! | [`twiml`] | a TwiML builder: `<Connect><Stream>`, `<Say>`, `<Dial>`, `<Hangup/>`, `<Pause>` |
 //! | [`signature`] | `X-Twilio-Signature` validation, form and JSON (`bodySHA256`) webhooks |
 //! | [`exotel`] | Exotel Voicebot (AgentStream) frames and a chunker for its 320-byte rule |
-//! | [`plivo`] | Plivo Audio Streams frames and the answer XML (`<Stream>`, `<Speak>`, `<Dial>`) |
+//! | [`plivo`] | Plivo Audio Streams frames, the answer XML (`<Stream>`, `<Speak>`, `<Dial>`) and `X-Plivo-Signature-V3` validation |
 //! | `rest` | Twilio, Plivo and Exotel REST clients behind one `CarrierControl` trait (transfer, hang up, SMS), with retries; errors are `RestError` (feature `rest`; does I/O) |
 //!
 //! ```text

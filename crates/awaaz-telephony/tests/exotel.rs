@@ -366,3 +366,39 @@ fn chunk_utterance_covers_the_whole_utterance() {
     assert!(chunks.iter().all(|c| exotel::is_valid_chunk_len(c.len())));
     assert!(exotel::chunk_utterance(&[], 3_200).unwrap().is_empty());
 }
+
+// ---- stream credentials (basic auth in the applet's URL) ----
+
+#[test]
+fn stream_credentials_are_checked_from_the_authorization_header() {
+    use awaaz_telephony::exotel::StreamAuth;
+    let auth = StreamAuth::new("exotel", "s3cret");
+    // base64("exotel:s3cret"), as Exotel sends it for wss://exotel:s3cret@host/path.
+    assert_eq!(auth.header_value(), "Basic ZXhvdGVsOnMzY3JldA==");
+    auth.check(Some("Basic ZXhvdGVsOnMzY3JldA==")).unwrap();
+    auth.check(Some("basic  ZXhvdGVsOnMzY3JldA== ")).unwrap();
+    for (header, missing) in [
+        (None, true),
+        (Some(""), true),
+        (Some("Bearer ZXhvdGVsOnMzY3JldA=="), true),
+        (Some("Basic not base64!"), true),
+        // exotel:wrong, exotel, EXOTEL:s3cret
+        (Some("Basic ZXhvdGVsOndyb25n"), false),
+        (Some("Basic ZXhvdGVs"), false),
+        (Some("Basic RVhPVEVMOnMzY3JldA=="), false),
+    ] {
+        let result = auth.check(header);
+        if missing {
+            assert!(
+                matches!(result, Err(Error::CredentialsMissing)),
+                "{header:?}: {result:?}"
+            );
+        } else {
+            assert!(
+                matches!(result, Err(Error::CredentialsMismatch)),
+                "{header:?}: {result:?}"
+            );
+        }
+    }
+    assert!(!format!("{auth:?}").contains("s3cret"));
+}

@@ -293,3 +293,156 @@ fn answer_xml_speak_dial_wait_hangup() {
         r#"<?xml version="1.0" encoding="UTF-8"?><Response/>"#
     );
 }
+
+// ---- X-Plivo-Signature-V3: the published vectors of Plivo's Go helper library ----
+
+mod signature_v3 {
+    use awaaz_telephony::plivo::signature::{Method, SignatureV3Validator};
+    use awaaz_telephony::Error;
+
+    const AUTH_TOKEN: &str = "Y2Q2ZDgxZmY5YWRiOTI5YmQ1Njg0MTAxZWIyOTc4";
+    const NONCE: &str = "31627761595286130198";
+    const URL_WITH_QUERY: &str =
+        "https://plivobin.non-prod.plivops.com/api/v1/validate_signature03.xml/?a=b&c=d";
+    const URL: &str = "https://plivobin.non-prod.plivops.com/api/v1/validate_signature03.xml";
+
+    fn params() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("Direction", "outbound"),
+            ("From", "19792014278"),
+            ("ALegUUID", "3e82ae9d-2c78-4d85-b1a4-6eae7dbafb36"),
+            ("CallStatus", "in-progress"),
+            ("BillRate", "0.002"),
+            ("ParentAuthID", "MANWVLYTK4ZWU1YTY4QA"),
+            (
+                "To",
+                "sip:PlivoSignature382029104058171078704104@phone-qa.voice.plivodev.com",
+            ),
+            ("ALegRequestUUID", "3e82ae9d-2c78-4d85-b1a4-6eae7dbafb36"),
+            ("CallUUID", "3e82ae9d-2c78-4d85-b1a4-6eae7dbafb36"),
+            ("RequestUUID", "3e82ae9d-2c78-4d85-b1a4-6eae7dbafb36"),
+            (
+                "SIP-H-To",
+                "<sip:PlivoSignature382029104058171078704104@52.9.11.55;transport=udp>;tag=1",
+            ),
+            ("SessionStart", "2020-04-08 11:34:33.238707"),
+            ("Event", "StartApp"),
+        ]
+    }
+
+    #[test]
+    fn published_vectors_match() {
+        let v = SignatureV3Validator::new(AUTH_TOKEN);
+        for (method, url, expected) in [
+            (
+                Method::Post,
+                URL_WITH_QUERY,
+                "k7Pusd4OxCIjR5IfA9iedDNu/h/gbdYqdzG/MiYtd1c=",
+            ),
+            (
+                Method::Get,
+                URL_WITH_QUERY,
+                "UBq8jAtd32wR8EK9VgxbBn4n5rpI/l1H9iN4WfSEHFQ=",
+            ),
+            (
+                Method::Post,
+                URL,
+                "iAjE5QqI37mbkYe4w3jTMudqEzbDufdqi7sYwTu64e0=",
+            ),
+            (
+                Method::Get,
+                URL,
+                "i/MQsaQSAd6fiKhOh2qeeeLHZ9faldADSb3/7+Akfbc=",
+            ),
+        ] {
+            assert_eq!(
+                v.compute(method, url, &params(), NONCE),
+                expected,
+                "{method:?} {url}"
+            );
+            v.validate(method, url, &params(), NONCE, expected)
+                .unwrap_or_else(|e| panic!("{method:?} {url}: {e}"));
+        }
+    }
+
+    #[test]
+    fn a_form_body_validates_and_any_listed_signature_is_enough() {
+        let v = SignatureV3Validator::new(AUTH_TOKEN);
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params())
+            .finish();
+        let good = "iAjE5QqI37mbkYe4w3jTMudqEzbDufdqi7sYwTu64e0=";
+        v.validate_form(URL, body.as_bytes(), NONCE, good).unwrap();
+        // Two active auth tokens: Plivo lists both signatures.
+        v.validate_form(
+            URL,
+            body.as_bytes(),
+            NONCE,
+            &format!("c29tZXRoaW5nIGVsc2U=, {good}"),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn any_change_is_refused() {
+        let v = SignatureV3Validator::new(AUTH_TOKEN);
+        let good = "iAjE5QqI37mbkYe4w3jTMudqEzbDufdqi7sYwTu64e0=";
+        let mismatch = |r: Result<(), Error>| matches!(r, Err(Error::SignatureMismatch));
+        // Another nonce, URL, scheme, parameter value, token or method.
+        assert!(mismatch(v.validate(
+            Method::Post,
+            URL,
+            &params(),
+            "1",
+            good
+        )));
+        assert!(mismatch(v.validate(
+            Method::Post,
+            URL_WITH_QUERY,
+            &params(),
+            NONCE,
+            good
+        )));
+        let http = URL.replacen("https", "http", 1);
+        assert!(mismatch(v.validate(
+            Method::Post,
+            &http,
+            &params(),
+            NONCE,
+            good
+        )));
+        let mut changed = params();
+        changed[1].1 = "19792014279";
+        assert!(mismatch(v.validate(
+            Method::Post,
+            URL,
+            &changed,
+            NONCE,
+            good
+        )));
+        let mut extra = params();
+        extra.push(("Digits", "0"));
+        assert!(mismatch(v.validate(Method::Post, URL, &extra, NONCE, good)));
+        assert!(mismatch(SignatureV3Validator::new("other").validate(
+            Method::Post,
+            URL,
+            &params(),
+            NONCE,
+            good
+        )));
+        assert!(mismatch(v.validate(
+            Method::Get,
+            URL,
+            &params(),
+            NONCE,
+            good
+        )));
+        // Missing headers.
+        for (nonce, signature) in [("", good), (NONCE, ""), (NONCE, "  "), ("  ", good)] {
+            assert!(matches!(
+                v.validate(Method::Post, URL, &params(), nonce, signature),
+                Err(Error::SignatureMissing)
+            ));
+        }
+    }
+}

@@ -503,15 +503,43 @@ impl fmt::Debug for FakeCall {
     }
 }
 
+/// `ws://user:password@host/path` → (`ws://host/path`, `Some("user:password")`).
+fn split_credentials(url: &str) -> (String, Option<String>) {
+    let Some(scheme_end) = url.find("://") else {
+        return (url.to_owned(), None);
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => (
+            format!("{}{}", &url[..scheme_end + 3], &rest[at + 1..]),
+            Some(rest[..at].to_owned()),
+        ),
+        None => (url.to_owned(), None),
+    }
+}
+
 impl FakeCall {
-    /// Dials `url` and starts the driver task with `dialect`.
+    /// Dials `url` and starts the driver task with `dialect`. Credentials
+    /// in the URL (`ws://user:password@host/path`) are sent the way carriers
+    /// send them, as `Authorization: Basic` on the upgrade.
     pub(crate) async fn connect(url: &str, dialect: Box<dyn Dialect>) -> Result<Self, CallError> {
-        let (ws, _response) = tokio_tungstenite::connect_async(url)
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+        let failed = |source: tokio_tungstenite::tungstenite::Error| CallError::Connect {
+            url: url.to_owned(),
+            source: Box::new(source),
+        };
+        let (bare, credentials) = split_credentials(url);
+        let mut request = bare.as_str().into_client_request().map_err(failed)?;
+        if let Some(credentials) = credentials {
+            let value = format!("Basic {}", BASE64.encode(credentials));
+            if let Ok(value) = value.parse() {
+                request.headers_mut().insert("authorization", value);
+            }
+        }
+        let (ws, _response) = tokio_tungstenite::connect_async(request)
             .await
-            .map_err(|source| CallError::Connect {
-                url: url.to_owned(),
-                source: Box::new(source),
-            })?;
+            .map_err(failed)?;
         let started = Instant::now();
         let shared = Arc::new(Shared {
             state: Mutex::new(State::new(started)),
@@ -1013,6 +1041,21 @@ mod tests {
         (0..n)
             .map(|i| i16::try_from(i % 1000).unwrap() + 1)
             .collect()
+    }
+
+    #[test]
+    fn credentials_are_split_from_the_url() {
+        assert_eq!(
+            split_credentials("ws://exotel:s3cret@127.0.0.1:80/exotel/media?a=b@c"),
+            (
+                "ws://127.0.0.1:80/exotel/media?a=b@c".to_owned(),
+                Some("exotel:s3cret".to_owned())
+            )
+        );
+        assert_eq!(
+            split_credentials("ws://127.0.0.1/x?u=a@b"),
+            ("ws://127.0.0.1/x?u=a@b".to_owned(), None)
+        );
     }
 
     #[test]

@@ -51,6 +51,12 @@ const HANDOFF_WAIT: Duration = Duration::from_secs(2);
 const MAX_OUTSTANDING_MARKS: usize = 256;
 /// The mark the bridge sends after the last audio of a call.
 const END_MARK: &str = "awaaz-end";
+/// How long, after a transfer failed, to wait for the call to store its end
+/// before the status is corrected.
+const CALL_END_WAIT: Duration = Duration::from_secs(10);
+/// The call status stored when a transfer was asked for but the carrier
+/// did not take the call (the caller was hung up on instead).
+pub(crate) const STATUS_TRANSFER_FAILED: &str = "transfer_failed";
 /// Bad frames logged one by one before only every [`BAD_FRAME_LOG_EVERY`]th is.
 const BAD_FRAMES_LOGGED: u64 = 10;
 const BAD_FRAME_LOG_EVERY: u64 = 500;
@@ -429,16 +435,19 @@ pub(crate) async fn run<D: Dialect>(mut socket: WebSocket, state: AppState, mut 
     let call_id = info.id.clone();
     tracing::Span::current().record("call_id", tracing::field::display(&call_id));
     let (connection, mut endpoint) = connection_pair(CONNECTION_QUEUE);
-    if let Err(e) = calls.supervisor().start(info, connection) {
-        tracing::warn!(carrier = D::NAME, error = %e, "phone call refused");
-        let reason = match e {
-            CallError::Busy { .. } => "busy",
-            CallError::ShuttingDown => "shutting down",
-            _ => "call failed",
-        };
-        close(&mut socket, close_code::AGAIN, reason).await;
-        return;
-    }
+    let handle = match calls.supervisor().start(info, connection) {
+        Ok(handle) => handle,
+        Err(e) => {
+            tracing::warn!(carrier = D::NAME, error = %e, "phone call refused");
+            let reason = match e {
+                CallError::Busy { .. } => "busy",
+                CallError::ShuttingDown => "shutting down",
+                _ => "call failed",
+            };
+            close(&mut socket, close_code::AGAIN, reason).await;
+            return;
+        }
+    };
     tracing::info!(carrier = D::NAME, caller = ?start.caller, "phone call started");
 
     let events = endpoint.event_sender();
@@ -542,6 +551,15 @@ pub(crate) async fn run<D: Dialect>(mut socket: WebSocket, state: AppState, mut 
             let handoff = dialect.handoff(&start);
             let outcome = transfer(&lines, &handoff).await;
             record_transfer(&state, &call_id, outcome).await;
+            if outcome == Outcome::Failed {
+                // The call stored itself as `transferred` when it asked for
+                // the transfer; once that is stored, say what happened.
+                tokio::spawn(record_failed_transfer(
+                    state.clone(),
+                    handle,
+                    call_id.clone(),
+                ));
+            }
             if outcome == Outcome::Applied {
                 // The carrier stops the stream itself; give it a moment.
                 wait_for_stop(&mut socket, &mut dialect, HANDOFF_WAIT).await;
@@ -717,6 +735,24 @@ async fn transfer(lines: &PhoneLines, handoff: &Handoff) -> Outcome {
                 }
             }
         }
+    }
+}
+
+/// After a transfer that did not happen: waits for the call to store its
+/// end, then stores the status [`STATUS_TRANSFER_FAILED`].
+async fn record_failed_transfer(state: AppState, handle: awaaz_call::CallHandle, call_id: CallId) {
+    if tokio::time::timeout(CALL_END_WAIT, handle.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("call did not end in time after a failed transfer");
+    }
+    if let Err(e) = state
+        .store()
+        .set_call_status(&call_id, STATUS_TRANSFER_FAILED)
+        .await
+    {
+        tracing::warn!(error = %e, "cannot record the failed transfer on the call");
     }
 }
 

@@ -11,21 +11,46 @@
 //! closes the stream, the call flow continues with the applet after the
 //! Voicebot. So both a transfer and a hang-up close the stream, and the
 //! flow decides what follows: build it with a Connect applet (to the support
-//! desk) after the Voicebot applet for transfers to work. Exotel webhooks
-//! are not signed; the stream is not authenticated beyond its URL.
+//! desk) after the Voicebot applet for transfers to work.
+//!
+//! Authentication: Exotel signs nothing; it offers IP allow-listing
+//! (arranged with Exotel) or basic-auth credentials in the applet's stream
+//! URL (`wss://user:password@host/exotel/media`), which it sends on the
+//! upgrade as `Authorization: Basic`. With `exotel_stream_user` and
+//! `exotel_stream_password` set, upgrades without those credentials are
+//! refused with 401 before any call starts.
 
 use awaaz_store::{Channel, PhoneNumber};
 use awaaz_telephony::exotel::{self, StreamSid};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::State;
-use axum::response::Response;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use tracing::Instrument as _;
 
 use super::bridge::{self, Dialect, Handoff, LineEvent, StartInfo, MAX_SOCKET_MESSAGE_BYTES};
 use crate::http::AppState;
 
 /// `WS /exotel/media`: a Voicebot stream.
-pub(super) async fn media(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Response {
+pub(super) async fn media(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    if let Some(auth) = state.phone().exotel_auth() {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        if let Err(e) = auth.check(given) {
+            tracing::warn!(carrier = "exotel", error = %e, "stream refused");
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Basic realm=\"awaaz\"")],
+                "the stream URL needs the configured credentials",
+            )
+                .into_response();
+        }
+    }
     upgrade
         .max_message_size(MAX_SOCKET_MESSAGE_BYTES)
         .max_frame_size(MAX_SOCKET_MESSAGE_BYTES)

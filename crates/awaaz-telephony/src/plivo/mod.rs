@@ -21,6 +21,8 @@
 //! protocol reference (the socket closing ends the stream) but is decoded if
 //! sent; the older name `played` is read as `playedStream`.
 //!
+//! Requests from Plivo are signed ([`signature`]: `X-Plivo-Signature-V3`).
+//!
 //! This module does no I/O and does not transcode audio.
 //!
 //! Wire format: <https://www.plivo.com/docs/voice/audio-streaming/audio-streaming>
@@ -32,6 +34,7 @@ use crate::wire::{self, id_newtype, json_object, AudioLen};
 pub use crate::wire::{PhoneNumber, Track};
 use crate::Error;
 
+pub mod signature;
 pub mod xml;
 
 /// The largest text frame [`decode`] accepts. Plivo's frames carry 20 ms of
