@@ -177,16 +177,17 @@ struct Lookahead {
     up_delay_ms: f64,
 }
 
-/// How much of one 20 ms frame `awaaz_audio::Resampler`, without
-/// look-ahead as the phone bridge runs it, gives back at once, each way.
+/// How much of one 20 ms frame the phone bridge's converters give back at
+/// once, each way: `awaaz_audio::Resampler` without look-ahead (bot audio,
+/// 16 → 8 kHz) and `awaaz_audio::HalfBandUpsampler` (caller audio).
 fn lookahead() -> anyhow::Result<Lookahead> {
     let mut down = awaaz_audio::Resampler::new(RATE_HZ, 8_000)?.without_lookahead();
-    let mut up = awaaz_audio::Resampler::new(8_000, RATE_HZ)?.without_lookahead();
+    let mut up = awaaz_audio::HalfBandUpsampler::new();
     Ok(Lookahead {
         down_first_frame: down.process(&[1000; FRAME_SAMPLES]).len(),
         up_first_frame: up.process(&[1000; FRAME_SAMPLES / 2]).len(),
         down_delay_ms: down.output_delay_ms(),
-        up_delay_ms: up.output_delay_ms(),
+        up_delay_ms: awaaz_audio::HalfBandUpsampler::DELAY_MS,
     })
 }
 
