@@ -1439,7 +1439,7 @@ mod tests {
     #[test]
     fn the_profile_times_every_stage() {
         let stages = profile_receive_path(50, false).unwrap();
-        assert_eq!(stages.len(), 5);
+        assert_eq!(stages.len(), 6);
         assert!(stages.iter().all(|s| s.us_per_frame > 0.0));
         let s = &stages[0];
         assert!((s.core_pct_at_1000 - s.us_per_frame * 5.0).abs() < 1e-9);
