@@ -10,9 +10,9 @@ use ort::environment::Environment;
 use tokio::task::JoinHandle;
 
 use super::espeak::Espeak;
-use super::piper::PiperVoice;
+use super::piper::{ClausePriority, PiperVoice};
 use super::resample::{from_pcm16, resample, to_pcm16};
-use super::split_clauses;
+use super::split_clauses_with;
 use crate::speakable::speakable;
 use crate::{SpeechError, SpeechSynthesizer, SynthesisStream, Voice};
 
@@ -28,6 +28,9 @@ pub struct SynthesisOptions {
     pub lookahead: usize,
     /// A comma splits a clause once the clause is this long (characters).
     pub long_clause_chars: usize,
+    /// A comma already ends the *first* clause once it is this long, so the
+    /// first audio is ready sooner (see [`super::split_clauses_with`]).
+    pub first_clause_chars: usize,
 }
 
 impl Default for SynthesisOptions {
@@ -35,6 +38,7 @@ impl Default for SynthesisOptions {
         Self {
             lookahead: 1,
             long_clause_chars: 40,
+            first_clause_chars: 12,
         }
     }
 }
@@ -127,7 +131,11 @@ impl SpeechSynthesizer for EmbeddedSynthesizer {
         text: &str,
         voice: Voice,
     ) -> Result<Box<dyn SynthesisStream>, SpeechError> {
-        let clauses = split_clauses(&speakable(text, voice), self.options.long_clause_chars);
+        let clauses = split_clauses_with(
+            &speakable(text, voice),
+            self.options.first_clause_chars,
+            self.options.long_clause_chars,
+        );
         tracing::debug!(clauses = clauses.len(), "synthesis started");
         let mut stream = ClauseStream {
             engine: self.engine(voice),
@@ -136,7 +144,7 @@ impl SpeechSynthesizer for EmbeddedSynthesizer {
             lookahead: self.options.lookahead,
         };
         // The first clause starts now, not at the first `next()`.
-        stream.schedule(1);
+        stream.schedule(1, ClausePriority::First);
         Ok(Box::new(stream))
     }
 }
@@ -148,9 +156,10 @@ enum Engine {
 }
 
 impl Engine {
-    fn synthesize(&self, text: &str) -> Result<AudioChunk, SpeechError> {
+    fn synthesize(&self, text: &str, priority: ClausePriority) -> Result<AudioChunk, SpeechError> {
         match self {
-            Self::Piper(v) => v.synthesize(text),
+            Self::Piper(v) => v.synthesize_with(text, priority),
+            // A process per clause: nothing shared to wait for.
             Self::Espeak(v) => v.synthesize(text),
         }
     }
@@ -166,7 +175,7 @@ struct ClauseStream {
 
 impl ClauseStream {
     /// Starts clauses until `target` are in flight.
-    fn schedule(&mut self, target: usize) {
+    fn schedule(&mut self, target: usize, priority: ClausePriority) {
         while self.in_flight.len() < target {
             let Some(text) = self.waiting.pop_front() else {
                 break;
@@ -176,7 +185,7 @@ impl ClauseStream {
             // CPU-heavy: a blocking thread, never the reactor. The handle is
             // owned by this stream; dropping the stream lets the clause in
             // progress finish and discards it.
-            let handle = tokio::task::spawn_blocking(move || engine.synthesize(&clause));
+            let handle = tokio::task::spawn_blocking(move || engine.synthesize(&clause, priority));
             self.in_flight.push_back((text, handle));
         }
     }
@@ -185,7 +194,8 @@ impl ClauseStream {
 #[async_trait]
 impl SynthesisStream for ClauseStream {
     async fn next(&mut self) -> Result<Option<(String, AudioChunk)>, SpeechError> {
-        self.schedule(1);
+        // Nothing in flight: the caller waits for this clause now.
+        self.schedule(1, ClausePriority::First);
         let Some((text, handle)) = self.in_flight.pop_front() else {
             return Ok(None);
         };
@@ -194,7 +204,7 @@ impl SynthesisStream for ClauseStream {
             reason: format!("synthesis task failed: {e}"),
         })??;
         // The caller now plays this clause: prepare the next ones meanwhile.
-        self.schedule(self.lookahead);
+        self.schedule(self.lookahead, ClausePriority::Ahead);
         Ok(Some((text, audio)))
     }
 }

@@ -30,7 +30,7 @@ pub use embedded::{EmbeddedSynthesizer, EspeakVoice, SynthesisOptions, PIPER_ENG
 #[cfg(feature = "test-support")]
 pub use fake::SilentSynthesizer;
 #[cfg(feature = "piper")]
-pub use piper::{onnx_environment, PiperConfig, PiperVoice};
+pub use piper::{onnx_environment, ClausePriority, PiperConfig, PiperVoice};
 
 /// Where models live: `AWAAZ_MODELS_DIR`, else `./models`.
 pub fn models_dir() -> PathBuf {
@@ -42,6 +42,19 @@ pub fn models_dir() -> PathBuf {
 /// or colon once the clause has `long_clause_chars` characters and enough text
 /// follows to be worth a clause of its own. Punctuation stays with its clause.
 pub fn split_clauses(text: &str, long_clause_chars: usize) -> Vec<String> {
+    split_clauses_with(text, long_clause_chars, long_clause_chars)
+}
+
+/// Like [`split_clauses`], but the *first* clause already ends at a comma,
+/// semicolon or colon once it has `first_clause_chars` characters: the caller
+/// waits for the first clause's whole synthesis before hearing anything, so
+/// a short first clause ("Order 4 5 6 7 8,") is what makes the answer start
+/// quickly; later clauses are synthesised while earlier ones play.
+pub fn split_clauses_with(
+    text: &str,
+    first_clause_chars: usize,
+    long_clause_chars: usize,
+) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
     let mut clauses = Vec::new();
     let mut current = String::new();
@@ -52,9 +65,14 @@ pub fn split_clauses(text: &str, long_clause_chars: usize) -> Vec<String> {
         let at_break = chars.get(i + 1).is_none_or(|n| n.is_whitespace());
         let sentence_end = matches!(c, '.' | '?' | '!' | '।' | '॥') && at_break;
         let remaining = chars.len() - i - 1;
+        let min_chars = if clauses.is_empty() {
+            first_clause_chars
+        } else {
+            long_clause_chars
+        };
         let long_pause = matches!(c, ',' | ';' | ':')
             && at_break
-            && current_len >= long_clause_chars
+            && current_len >= min_chars
             && remaining >= long_clause_chars / 2;
         if sentence_end || long_pause || c == '\n' {
             push_clause(&mut clauses, &current);
@@ -112,6 +130,29 @@ mod tests {
         assert_eq!(
             split_clauses("I have checked your order and the courier details, ok?", 40).len(),
             1
+        );
+    }
+
+    #[test]
+    fn the_first_clause_ends_at_an_early_comma() {
+        let text = "Order 4 5 6 7 8, Blue Cotton Kurta, raste mein hai ji, Delhivery se aayega.";
+        assert_eq!(
+            split_clauses_with(text, 12, 40),
+            vec![
+                "Order 4 5 6 7 8,",
+                "Blue Cotton Kurta, raste mein hai ji, Delhivery se aayega."
+            ]
+        );
+        // Too short to be worth a clause of its own, or too little after it.
+        assert_eq!(
+            split_clauses_with("Ji, order 4 5 6 7 8 aa gaya hai.", 12, 40).len(),
+            1
+        );
+        assert_eq!(split_clauses_with("Order 4 5 6 7 8, ok?", 12, 40).len(), 1);
+        // Without an early comma the first sentence stays whole.
+        assert_eq!(
+            split_clauses_with("Your order is packed. It ships today!", 12, 40),
+            vec!["Your order is packed.", "It ships today!"]
         );
     }
 

@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use awaaz_audio::{AudioChunk, SAMPLE_RATE_HZ};
 use ort::environment::Environment;
@@ -120,9 +120,78 @@ impl PiperConfig {
     }
 }
 
+/// Who waits for a clause, which decides the order in which calls share
+/// the one Piper session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClausePriority {
+    /// Nothing of this reply plays yet: the caller hears silence until it
+    /// is ready. Goes ahead of every [`ClausePriority::Ahead`] clause.
+    #[default]
+    First,
+    /// Synthesised ahead while an earlier clause of the same reply plays.
+    Ahead,
+}
+
+/// Orders the callers of one session: a first clause waiting goes before
+/// any look-ahead clause, so one call's later sentences never hold up
+/// another call's first audio.
+#[derive(Debug, Default)]
+struct PriorityGate {
+    state: Mutex<GateState>,
+    turn: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct GateState {
+    busy: bool,
+    first_waiting: usize,
+    ahead_waiting: usize,
+}
+
+struct GatePass<'a> {
+    gate: &'a PriorityGate,
+}
+
+impl PriorityGate {
+    fn lock(&self) -> MutexGuard<'_, GateState> {
+        // The state is two counters; a panic elsewhere cannot corrupt them.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn enter(&self, priority: ClausePriority) -> GatePass<'_> {
+        let first = priority == ClausePriority::First;
+        let mut state = self.lock();
+        fn waiting(state: &mut GateState, first: bool) -> &mut usize {
+            if first {
+                &mut state.first_waiting
+            } else {
+                &mut state.ahead_waiting
+            }
+        }
+        *waiting(&mut state, first) += 1;
+        while state.busy || (!first && state.first_waiting > 0) {
+            state = self
+                .turn
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        *waiting(&mut state, first) -= 1;
+        state.busy = true;
+        GatePass { gate: self }
+    }
+}
+
+impl Drop for GatePass<'_> {
+    fn drop(&mut self) {
+        self.gate.lock().busy = false;
+        self.gate.turn.notify_all();
+    }
+}
+
 /// A loaded Piper voice, shared by all calls.
 #[derive(Debug)]
 pub struct PiperVoice {
+    gate: PriorityGate,
     session: Mutex<Session>,
     config: PiperConfig,
     espeak: Espeak,
@@ -153,6 +222,7 @@ impl PiperVoice {
             .and_then(|mut b| b.commit_from_file(model))
             .map_err(|e| load_err(model, e.to_string()))?;
         Ok(Self {
+            gate: PriorityGate::default(),
             session: Mutex::new(session),
             config,
             espeak: Espeak::new(),
@@ -182,6 +252,15 @@ impl PiperVoice {
 
     /// Runs the model on phoneme ids: float audio at the voice's rate.
     pub fn infer(&self, ids: &[i64]) -> Result<Vec<f32>, SpeechError> {
+        self.infer_with(ids, ClausePriority::First)
+    }
+
+    /// [`Self::infer`], waiting for the session in `priority` order.
+    pub fn infer_with(
+        &self,
+        ids: &[i64],
+        priority: ClausePriority,
+    ) -> Result<Vec<f32>, SpeechError> {
         let err = |e: ort::Error| SpeechError::Inference {
             engine: "piper",
             reason: e.to_string(),
@@ -194,6 +273,7 @@ impl PiperVoice {
         let lengths = Tensor::from_array(([1usize], vec![ids.len() as i64])).map_err(err)?;
         let scales = Tensor::from_array(([3usize], vec![c.noise_scale, c.length_scale, c.noise_w]))
             .map_err(err)?;
+        let _pass = self.gate.enter(priority);
         let mut session = self.session.lock().map_err(|_| SpeechError::Inference {
             engine: "piper",
             reason: "session lock poisoned by an earlier panic".into(),
@@ -207,11 +287,20 @@ impl PiperVoice {
 
     /// Speaks one clause: 16 kHz PCM16.
     pub fn synthesize(&self, text: &str) -> Result<AudioChunk, SpeechError> {
+        self.synthesize_with(text, ClausePriority::First)
+    }
+
+    /// [`Self::synthesize`], waiting for the session in `priority` order.
+    pub fn synthesize_with(
+        &self,
+        text: &str,
+        priority: ClausePriority,
+    ) -> Result<AudioChunk, SpeechError> {
         let phonemes = self.phonemize(text)?;
         if phonemes.trim().is_empty() {
             return Ok(AudioChunk::default());
         }
-        let audio = self.infer(&self.config.phoneme_ids(&phonemes))?;
+        let audio = self.infer_with(&self.config.phoneme_ids(&phonemes), priority)?;
         let audio = resample(&audio, self.config.sample_rate_hz, SAMPLE_RATE_HZ);
         Ok(AudioChunk::new(to_pcm16_normalised(&audio, OUTPUT_PEAK)))
     }
@@ -290,7 +379,45 @@ pub fn onnx_environment(dylib: Option<&Path>) -> Result<Environment, SpeechError
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+
+    #[test]
+    fn a_waiting_first_clause_goes_before_waiting_look_ahead() {
+        let gate = Arc::new(PriorityGate::default());
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let held = gate.enter(ClausePriority::First);
+        let waiter = |priority, name: &'static str| {
+            let (gate, order) = (Arc::clone(&gate), Arc::clone(&order));
+            std::thread::spawn(move || {
+                let _pass = gate.enter(priority);
+                order
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(name);
+            })
+        };
+        let until = |done: &dyn Fn(&GateState) -> bool| {
+            while !done(&gate.lock()) {
+                std::thread::yield_now();
+            }
+        };
+        let ahead = waiter(ClausePriority::Ahead, "ahead");
+        until(&|s| s.ahead_waiting == 1);
+        let first = waiter(ClausePriority::First, "first");
+        until(&|s| s.first_waiting == 1);
+        drop(held);
+        first.join().expect("first clause thread");
+        ahead.join().expect("look-ahead thread");
+        assert_eq!(
+            *order.lock().unwrap_or_else(PoisonError::into_inner),
+            ["first", "ahead"],
+            "the look-ahead clause waited although it asked first"
+        );
+        let state = gate.lock();
+        assert!(!state.busy && state.first_waiting == 0 && state.ahead_waiting == 0);
+    }
 
     fn config() -> PiperConfig {
         PiperConfig::from_json(
