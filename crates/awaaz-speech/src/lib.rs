@@ -92,7 +92,24 @@ pub trait RecognitionStream: Send {
     /// Adds audio (16 kHz PCM16).
     async fn push(&mut self, audio: &AudioChunk) -> Result<(), SpeechError>;
     /// A partial transcript of the audio so far, if the engine has one ready.
+    /// Never waits for a decode; engines may start one in the background
+    /// (best effort: they may decline while busy with other calls).
     async fn partial(&mut self) -> Result<Option<Transcript>, SpeechError>;
+    /// The caller paused: transcribe everything heard so far now, ahead of
+    /// best-effort partials, so that the turn detector gets a fresh cue and
+    /// the final transcript is ready if the pause ends the turn. The result
+    /// arrives through [`partial`](Self::partial) (wait for it with
+    /// [`decoded`](Self::decoded)). Engines without background decoding
+    /// ignore it.
+    async fn pause(&mut self) -> Result<(), SpeechError> {
+        Ok(())
+    }
+    /// Resolves when a background decode has finished, so that
+    /// [`partial`](Self::partial) has something new; pending forever while
+    /// none is running. Cancel-safe: dropping the future loses nothing.
+    async fn decoded(&mut self) -> Result<(), SpeechError> {
+        std::future::pending().await
+    }
     /// The utterance ended: the final transcript.
     async fn finish(&mut self) -> Result<Transcript, SpeechError>;
 }

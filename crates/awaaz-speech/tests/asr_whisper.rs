@@ -371,3 +371,106 @@ async fn language_report() {
         }
     }
 }
+
+// ---- scheduling: pause decodes, best-effort partials ----
+
+/// A model of its own: these tests count decodes and open utterances, which
+/// other tests sharing [`model`] would change under them.
+fn own_model() -> Option<WhisperModel> {
+    model()?;
+    Some(WhisperModel::load(models_dir().join("whisper-base")).expect("whisper-base loads"))
+}
+
+/// Pushes `audio` in 20 ms chunks without pacing or partials.
+async fn push_all(stream: &mut dyn RecognitionStream, audio: &[i16]) {
+    for chunk in audio.chunks(320) {
+        stream
+            .push(&AudioChunk::new(chunk.to_vec()))
+            .await
+            .expect("push");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pause_decode_is_reused_as_the_final_transcript() {
+    let Some(model) = own_model() else { return };
+    let asr = WhisperRecognizer::new(model.clone());
+    let mut stream = asr.open(&shop_hints());
+    let mut audio = silence(200);
+    audio.extend(phone_speech("Where is my order?", Tts::EspeakEn));
+    audio.extend(silence(200));
+    push_all(&mut stream, &audio).await;
+
+    let before = model.decodes_run();
+    stream.pause().await.expect("pause");
+    tokio::time::timeout(Duration::from_secs(30), stream.decoded())
+        .await
+        .expect("the pause decode finishes")
+        .expect("decode");
+    assert_eq!(model.decodes_run(), before + 1, "one decode for the pause");
+    let partial = stream
+        .partial()
+        .await
+        .expect("partial")
+        .expect("the pause decode's text");
+    assert!(!partial.is_final);
+    assert!(
+        partial.text.to_lowercase().contains("order"),
+        "{:?}",
+        partial.text
+    );
+
+    // Only silence after the pause: the final is the pause's decode.
+    push_all(&mut stream, &silence(400)).await;
+    let fin = stream.finish().await.expect("finish");
+    assert!(fin.is_final);
+    assert_eq!(fin.text, partial.text);
+    assert_eq!(
+        model.decodes_run(),
+        before + 1,
+        "finish decoded nothing new"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partials_yield_to_another_speaking_caller_but_pauses_do_not() {
+    let Some(model) = own_model() else { return };
+    let asr = WhisperRecognizer::new(model.clone());
+    let speech = phone_speech("Do you have the blue kurta in medium?", Tts::EspeakEn);
+    let mut first = asr.open(&shop_hints());
+    let mut second = asr.open(&shop_hints());
+    push_all(&mut second, &speech).await;
+    push_all(&mut first, &speech).await;
+
+    let before = model.decodes_run();
+    for _ in 0..5 {
+        assert_eq!(first.partial().await.expect("partial"), None);
+    }
+    // Nothing can finish in time if nothing was started.
+    let idle = tokio::time::timeout(Duration::from_millis(300), first.decoded()).await;
+    assert!(
+        idle.is_err(),
+        "no best-effort decode while another caller speaks"
+    );
+    assert_eq!(model.decodes_run(), before);
+
+    first.pause().await.expect("pause");
+    tokio::time::timeout(Duration::from_secs(30), first.decoded())
+        .await
+        .expect("the pause decode runs anyway")
+        .expect("decode");
+    assert_eq!(model.decodes_run(), before + 1);
+    let text = first.partial().await.expect("partial").expect("text").text;
+    assert!(text.to_lowercase().contains("medium"), "{text:?}");
+
+    // The other caller hangs up: the remaining stream may decode partials.
+    drop(second);
+    push_all(&mut first, &phone_speech("and in red", Tts::EspeakEn)).await;
+    assert_eq!(model.open_utterances(), 1);
+    let _ = first.partial().await.expect("partial");
+    tokio::time::timeout(Duration::from_secs(30), first.decoded())
+        .await
+        .expect("a best-effort partial ran once alone")
+        .expect("decode");
+    assert_eq!(model.decodes_run(), before + 2);
+}

@@ -7,11 +7,21 @@
 //!                                                                       │ partial(): background decode of the
 //!                                                                       │   audio so far, at most every
 //!                                                                       │   `partial_interval_ms`, only when the
-//!                                                                       │   model is idle
-//!                                                                       └ finish(): reuses the last partial when
+//!                                                                       │   model is idle and no other caller
+//!                                                                       │   is speaking (best effort)
+//!                                                                       │ pause(): decode everything so far now,
+//!                                                                       │   queued like a final (the caller paused)
+//!                                                                       │ decoded(): wakes when a decode is done
+//!                                                                       └ finish(): reuses the last decode when
 //!                                                                           only silence followed it, else decodes
 //!                                                                           the unpadded utterance
 //! ```
+//!
+//! Decodes cannot be interrupted and share one CTranslate2 replica, so the
+//! scheduling is what keeps latency flat with several calls: the decode that
+//! decides a turn (at the caller's pause) queues in order, while the
+//! speculative ones (mid-speech partials) only run on an otherwise idle
+//! model and never while another caller is speaking.
 //!
 //! What it does not do: voice activity detection or end-of-turn decisions
 //! (awaaz-audio), text normalisation of Devanagari/Urdu output (the agent).

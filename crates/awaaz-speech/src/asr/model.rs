@@ -2,7 +2,7 @@
 //! loaded once and used from blocking threads by every call's stream.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -41,6 +41,10 @@ struct Inner {
     /// Decodes running or queued on this model; partial decodes only start
     /// when it is idle so they never delay another call's final result.
     busy: AtomicUsize,
+    /// Utterances being recognised now (open streams), across all calls.
+    utterances: AtomicUsize,
+    /// Decodes run since loading (skipped silent ones included).
+    decodes: AtomicU64,
 }
 
 impl std::fmt::Debug for WhisperModel {
@@ -83,6 +87,23 @@ pub(crate) struct BusyGuard {
 impl Drop for BusyGuard {
     fn drop(&mut self) {
         self.model.inner.busy.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Held by a stream while it recognises an utterance.
+pub(crate) struct UtteranceGuard {
+    model: WhisperModel,
+}
+
+impl std::fmt::Debug for UtteranceGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UtteranceGuard")
+    }
+}
+
+impl Drop for UtteranceGuard {
+    fn drop(&mut self) {
+        self.model.inner.utterances.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -153,6 +174,8 @@ impl WhisperModel {
                 config,
                 path,
                 busy: AtomicUsize::new(0),
+                utterances: AtomicUsize::new(0),
+                decodes: AtomicU64::new(0),
             }),
         })
     }
@@ -177,8 +200,14 @@ impl WhisperModel {
     }
 
     /// Like [`Self::reserve`] but refuses while any other decode is running
-    /// or queued: partials are best-effort and must not delay anyone's final.
-    pub(crate) fn reserve_if_idle(&self) -> Option<BusyGuard> {
+    /// or queued, or while another utterance is being recognised: partials
+    /// are best-effort, and a decode cannot be interrupted, so one started
+    /// now would hold up another caller's pause or final decode for its
+    /// whole length.
+    pub(crate) fn reserve_if_uncontended(&self) -> Option<BusyGuard> {
+        if self.inner.utterances.load(Ordering::Acquire) > 1 {
+            return None;
+        }
         self.inner
             .busy
             .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire)
@@ -186,6 +215,25 @@ impl WhisperModel {
         Some(BusyGuard {
             model: self.clone(),
         })
+    }
+
+    /// Counts an utterance as open until the guard is dropped.
+    pub(crate) fn open_utterance(&self) -> UtteranceGuard {
+        self.inner.utterances.fetch_add(1, Ordering::AcqRel);
+        UtteranceGuard {
+            model: self.clone(),
+        }
+    }
+
+    /// Utterances being recognised now, across all streams of this model.
+    pub fn open_utterances(&self) -> usize {
+        self.inner.utterances.load(Ordering::Acquire)
+    }
+
+    /// Decodes run on this model since it was loaded (partial, pause and
+    /// final decodes alike, silent audio that was skipped included).
+    pub fn decodes_run(&self) -> u64 {
+        self.inner.decodes.load(Ordering::Acquire)
     }
 
     /// Byte-level BPE tokens of `text` for use as an initial prompt.
@@ -220,6 +268,7 @@ impl WhisperModel {
     ) -> Result<Decoded, SpeechError> {
         let started = Instant::now();
         let inner = &*self.inner;
+        inner.decodes.fetch_add(1, Ordering::AcqRel);
         let stats = guard::audio_stats(samples);
         let empty = |language| Decoded {
             text: String::new(),

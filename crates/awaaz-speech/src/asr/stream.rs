@@ -8,7 +8,7 @@ use awaaz_audio::AudioChunk;
 use tokio::task::JoinHandle;
 
 use super::guard;
-use super::model::{DecodeRequest, Decoded, WhisperModel};
+use super::model::{BusyGuard, DecodeRequest, Decoded, UtteranceGuard, WhisperModel};
 use crate::{RecognitionHints, RecognitionStream, SpeechError, SpeechRecognizer, Transcript};
 
 const SAMPLES_PER_MS: usize = 16;
@@ -38,6 +38,7 @@ impl WhisperRecognizer {
             .model
             .prompt_tokens(&super::hint_prompt(&hints.vocabulary));
         WhisperStream {
+            _utterance: self.model.open_utterance(),
             model: self.model.clone(),
             request: Arc::new(DecodeRequest {
                 language: hints.language,
@@ -49,6 +50,7 @@ impl WhisperRecognizer {
             last: None,
             last_reported: 0,
             last_started: 0,
+            pause_pending: false,
         }
     }
 }
@@ -65,6 +67,13 @@ impl SpeechRecognizer for WhisperRecognizer {
 
 type DecodeTask = JoinHandle<Result<Decoded, SpeechError>>;
 
+fn join_error(e: tokio::task::JoinError) -> SpeechError {
+    SpeechError::Inference {
+        engine: "whisper",
+        reason: format!("decode task failed: {e}"),
+    }
+}
+
 /// One utterance: buffers audio, decodes partials in the background and
 /// produces the final transcript.
 ///
@@ -72,6 +81,9 @@ type DecodeTask = JoinHandle<Result<Decoded, SpeechError>>;
 /// blocking thread (CTranslate2 cannot be interrupted); its result is discarded.
 #[derive(Debug)]
 pub struct WhisperStream {
+    /// Counts this stream among the model's open utterances (best-effort
+    /// partials are declined while other callers are speaking).
+    _utterance: UtteranceGuard,
     model: WhisperModel,
     request: Arc<DecodeRequest>,
     samples: Vec<i16>,
@@ -83,10 +95,13 @@ pub struct WhisperStream {
     last_reported: usize,
     /// Samples covered by the last decode started.
     last_started: usize,
+    /// A pause asked for a decode while another one was running: start it
+    /// when that one is done.
+    pause_pending: bool,
 }
 
 impl WhisperStream {
-    fn spawn(&self, busy: super::model::BusyGuard) -> DecodeTask {
+    fn spawn(&self, busy: BusyGuard) -> DecodeTask {
         let model = self.model.clone();
         let samples = self.samples.clone();
         let request = Arc::clone(&self.request);
@@ -105,10 +120,35 @@ impl WhisperStream {
     }
 
     async fn join(task: DecodeTask) -> Result<Decoded, SpeechError> {
-        task.await.map_err(|e| SpeechError::Inference {
-            engine: "whisper",
-            reason: format!("decode task failed: {e}"),
-        })?
+        task.await.map_err(join_error)?
+    }
+
+    /// Collects the background decode if it has finished, without waiting.
+    async fn collect_finished(&mut self) -> Result<(), SpeechError> {
+        if self.in_flight.as_ref().is_some_and(JoinHandle::is_finished) {
+            if let Some(task) = self.in_flight.take() {
+                let decoded = Self::join(task).await?;
+                self.absorb(decoded);
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts the decode a pause asked for, once no other decode of this
+    /// stream runs. It queues like a final (it usually *is* the final:
+    /// `finish` reuses it when only silence followed). Nothing is started
+    /// when the audio since the last decode began is silent.
+    fn start_pause_decode(&mut self) {
+        if !self.pause_pending || self.in_flight.is_some() {
+            return;
+        }
+        self.pause_pending = false;
+        let new_audio = &self.samples[self.last_started.min(self.samples.len())..];
+        if new_audio.is_empty() || guard::is_quiet(new_audio) {
+            return;
+        }
+        self.last_started = self.samples.len();
+        self.in_flight = Some(self.spawn(self.model.reserve()));
     }
 
     fn transcript(decoded: &Decoded, is_final: bool) -> Transcript {
@@ -145,12 +185,8 @@ impl RecognitionStream for WhisperStream {
     /// Returns a transcript only when a newer background decode has finished
     /// since the last call; never waits for a decode.
     async fn partial(&mut self) -> Result<Option<Transcript>, SpeechError> {
-        if self.in_flight.as_ref().is_some_and(JoinHandle::is_finished) {
-            if let Some(task) = self.in_flight.take() {
-                let decoded = Self::join(task).await?;
-                self.absorb(decoded);
-            }
-        }
+        self.collect_finished().await?;
+        self.start_pause_decode();
         let interval = self.model.config().partial_interval_ms as usize * SAMPLES_PER_MS;
         let new_audio = &self.samples[self.last_started.min(self.samples.len())..];
         let due = self.in_flight.is_none()
@@ -159,7 +195,7 @@ impl RecognitionStream for WhisperStream {
             // Trailing silence cannot change the text: save the CPU.
             && !guard::is_quiet(new_audio);
         if due {
-            if let Some(busy) = self.model.reserve_if_idle() {
+            if let Some(busy) = self.model.reserve_if_uncontended() {
                 self.last_started = self.samples.len();
                 self.in_flight = Some(self.spawn(busy));
             }
@@ -173,7 +209,29 @@ impl RecognitionStream for WhisperStream {
         }
     }
 
+    async fn pause(&mut self) -> Result<(), SpeechError> {
+        self.collect_finished().await?;
+        self.pause_pending = true;
+        self.start_pause_decode();
+        Ok(())
+    }
+
+    async fn decoded(&mut self) -> Result<(), SpeechError> {
+        let Some(task) = self.in_flight.as_mut() else {
+            return std::future::pending().await;
+        };
+        // Awaiting `&mut JoinHandle` is cancel-safe: if this future is
+        // dropped first, the task and its result stay in `in_flight`.
+        let joined = task.await;
+        self.in_flight = None;
+        let decoded = joined.map_err(join_error)??;
+        self.absorb(decoded);
+        self.start_pause_decode();
+        Ok(())
+    }
+
     async fn finish(&mut self) -> Result<Transcript, SpeechError> {
+        self.pause_pending = false;
         if let Some(task) = self.in_flight.take() {
             let decoded = Self::join(task).await?;
             self.absorb(decoded);
