@@ -25,7 +25,8 @@ use std::time::Duration;
 use awaaz_agent::{Agent, AgentReply, AgentSession, CallAction, Language, SessionContext};
 use awaaz_audio::{AudioChunk, SAMPLE_RATE_HZ};
 use awaaz_speech::{
-    RecognitionHints, RecognitionStream, SpeechLanguage, SpeechRecognizer, SpeechSynthesizer, Voice,
+    RecognitionHints, RecognitionStream, SpeechError, SpeechLanguage, SpeechRecognizer,
+    SpeechSynthesizer, Voice,
 };
 use awaaz_store::{
     CallId, Channel, NewCall, NewToolCall, NewTurn, PhoneNumber, Speaker, Store, TurnLatency,
@@ -1004,12 +1005,31 @@ async fn listener(
     let mut failed_utterance = false;
     let mut in_utterance = false;
     loop {
-        let chunk = tokio::select! {
+        let woke = tokio::select! {
             () = cancel.cancelled() => return PumpEnd::Stopped("listener"),
             chunk = audio.recv() => match chunk {
-                Some(chunk) => chunk,
+                Some(chunk) => Wake::Audio(chunk),
                 None => return PumpEnd::Stopped("listener"),
             },
+            decoded = background_decode(&mut stream) => Wake::Decoded(decoded),
+        };
+        let chunk = match woke {
+            Wake::Audio(chunk) => chunk,
+            Wake::Decoded(Ok(())) => {
+                // A background decode finished: pass its text on at once
+                // rather than at the next partial tick (a pause's cue ends
+                // a complete turn sooner).
+                if let Some(s) = stream.as_mut() {
+                    if !take_partial(s.as_mut(), segmenter.as_mut(), &driver).await {
+                        return PumpEnd::Stopped("listener");
+                    }
+                }
+                continue;
+            }
+            Wake::Decoded(Err(e)) => {
+                tracing::debug!(error = %e, "background decode failed");
+                continue;
+            }
         };
         stream_samples += chunk.samples.len() as u64;
         let stream_ms = stream_samples * 1000 / u64::from(SAMPLE_RATE_HZ);
@@ -1054,13 +1074,26 @@ async fn listener(
                     // the turn detector judges the pause by a fresh cue (a
                     // complete question ends the turn sooner) and the final
                     // decode has little left to do.
-                    if let Some(s) = stream.as_mut().filter(|_| segmenter.wants_transcripts()) {
+                    if let Some(s) = stream.as_mut() {
                         since_partial_ms = 0;
+                        if let Err(e) = s.pause().await {
+                            tracing::debug!(error = %e, "pause decode failed");
+                        }
                         if !take_partial(s.as_mut(), segmenter.as_mut(), &driver).await {
                             return PumpEnd::Stopped("listener");
                         }
                     }
                     sent
+                }
+                SegmentEvent::Quiet { .. } => {
+                    // Not a pause yet, but start transcribing: if it becomes
+                    // one, its cue and the final text are ready sooner.
+                    if let Some(s) = stream.as_mut() {
+                        if let Err(e) = s.pause().await {
+                            tracing::debug!(error = %e, "pause decode failed");
+                        }
+                    }
+                    Ok(())
                 }
                 SegmentEvent::SpeechStarted { at_ms } if in_utterance => {
                     // Speech resumed after a pause: the same utterance goes on.
@@ -1131,6 +1164,22 @@ async fn listener(
                 return PumpEnd::Stopped("listener");
             }
         }
+    }
+}
+
+/// What woke the listener.
+enum Wake {
+    Audio(AudioChunk),
+    Decoded(Result<(), SpeechError>),
+}
+
+/// The current utterance's background decode finishing; pending without one.
+async fn background_decode(
+    stream: &mut Option<Box<dyn RecognitionStream>>,
+) -> Result<(), SpeechError> {
+    match stream {
+        Some(s) => s.decoded().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -24,6 +24,13 @@ pub enum SegmentEvent {
         /// Stream milliseconds of the end of the last speech.
         at_ms: u64,
     },
+    /// The caller has been quiet for a moment, too short to call it a pause
+    /// yet: a good time to transcribe what was said so far, so a finished
+    /// question has its text by the time the pause is confirmed.
+    Quiet {
+        /// Stream milliseconds where the quiet began (the first quiet frame).
+        since_ms: u64,
+    },
     /// The caller finished their turn; their speech ended at this stream time.
     TurnEnded {
         /// Stream milliseconds.

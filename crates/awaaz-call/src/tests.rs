@@ -11,7 +11,10 @@ use awaaz_agent::{
 };
 use awaaz_audio::AudioChunk;
 use awaaz_speech::tts::SilentSynthesizer;
-use awaaz_speech::ScriptedRecognizer;
+use awaaz_speech::{
+    RecognitionHints, RecognitionStream, ScriptedRecognizer, SpeechError, SpeechLanguage,
+    SpeechRecognizer, Transcript,
+};
 use awaaz_store::{CallDetail, CallStore, Channel, MemoryStore, Speaker, Store};
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
@@ -135,7 +138,10 @@ fn carrier(mut endpoint: CallerEndpoint, log: Arc<Mutex<Vec<(Instant, Got)>>>) {
 
 impl TestCall {
     async fn start(script: &[&str]) -> Self {
-        let e = engines(script).await;
+        Self::with_engines(engines(script).await)
+    }
+
+    fn with_engines(e: Engines) -> Self {
         let (connection, endpoint) = connection_pair(64);
         let caller = endpoint.event_sender();
         let phase = endpoint.phase();
@@ -503,30 +509,12 @@ async fn a_streaming_agent_is_heard_before_its_reply_is_complete() {
         Arc::new(ScriptedRecognizer::new(["mera order kahan hai"])),
         Arc::new(synth.clone()),
     );
-    let (connection, endpoint) = connection_pair(64);
-    let caller = endpoint.event_sender();
-    let phase = endpoint.phase();
-    let log = Arc::new(Mutex::new(Vec::new()));
-    carrier(endpoint, Arc::clone(&log));
-    let info = CallInfo::new(Channel::Simulated);
-    let call_id = info.id.clone();
-    let task = tokio::spawn(run_call(
+    let call = TestCall::with_engines(Engines {
         engines,
-        CallConfig::default(),
-        info,
-        connection,
-        CancellationToken::new(),
-    ));
-    let call = TestCall {
-        caller,
-        phase,
-        log,
-        task,
         store,
         synth,
         truncations: Arc::new(Mutex::new(Vec::new())),
-        call_id,
-    };
+    });
     call.silence_until(Phase::Listening).await;
     call.speak(1200).await;
     call.silence_until(Phase::BotSpeaking).await;
@@ -546,4 +534,143 @@ async fn a_streaming_agent_is_heard_before_its_reply_is_complete() {
         spoken[1..],
         [FIRST_CLAUSE.to_owned(), SECOND_CLAUSE.to_owned()]
     );
+}
+
+/// A recogniser whose decodes take virtual time on a background worker, as
+/// Whisper's do: `pause` starts one, `decoded` waits for it, `partial` and
+/// `finish` reuse its result.
+struct BackgroundRecognizer {
+    text: &'static str,
+    decode: Duration,
+    decodes: Arc<Mutex<u32>>,
+}
+
+struct BackgroundStream {
+    text: &'static str,
+    decode: Duration,
+    decodes: Arc<Mutex<u32>>,
+    ready_at: Option<Instant>,
+    done: bool,
+    reported: bool,
+}
+
+impl BackgroundStream {
+    fn count(&self) {
+        *self.decodes.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+    }
+}
+
+#[async_trait]
+impl SpeechRecognizer for BackgroundRecognizer {
+    async fn start(
+        &self,
+        _hints: &RecognitionHints,
+    ) -> Result<Box<dyn RecognitionStream>, SpeechError> {
+        Ok(Box::new(BackgroundStream {
+            text: self.text,
+            decode: self.decode,
+            decodes: Arc::clone(&self.decodes),
+            ready_at: None,
+            done: false,
+            reported: false,
+        }))
+    }
+}
+
+#[async_trait]
+impl RecognitionStream for BackgroundStream {
+    async fn push(&mut self, _audio: &AudioChunk) -> Result<(), SpeechError> {
+        Ok(())
+    }
+    async fn partial(&mut self) -> Result<Option<Transcript>, SpeechError> {
+        if self.ready_at.is_some_and(|t| t <= Instant::now()) {
+            self.done = true;
+        }
+        if !self.done || self.reported {
+            return Ok(None);
+        }
+        self.reported = true;
+        Ok(Some(Transcript {
+            text: self.text.to_owned(),
+            language: Some(SpeechLanguage::English),
+            is_final: false,
+        }))
+    }
+    async fn pause(&mut self) -> Result<(), SpeechError> {
+        if self.ready_at.is_none() {
+            self.count();
+            self.ready_at = Some(Instant::now() + self.decode);
+        }
+        Ok(())
+    }
+    async fn decoded(&mut self) -> Result<(), SpeechError> {
+        match self.ready_at {
+            Some(at) if !self.done => {
+                tokio::time::sleep_until(at).await;
+                self.done = true;
+                Ok(())
+            }
+            _ => std::future::pending().await,
+        }
+    }
+    async fn finish(&mut self) -> Result<Transcript, SpeechError> {
+        if !self.done {
+            self.count();
+            tokio::time::sleep(self.decode).await;
+        }
+        Ok(Transcript {
+            text: self.text.to_owned(),
+            language: Some(SpeechLanguage::English),
+            is_final: true,
+        })
+    }
+}
+
+/// One caller question through the VAD segmenter and a recogniser whose
+/// decodes take 150 ms: how long after the caller's speech ended the
+/// transcript was ready, and how many decodes ran.
+async fn transcript_delay(config: VadTurnConfig) -> (u64, u32) {
+    let mut e = engines(&[]).await;
+    let decodes = Arc::new(Mutex::new(0));
+    e.engines.recognizer = Arc::new(BackgroundRecognizer {
+        text: "Where is my order 45678?",
+        decode: Duration::from_millis(150),
+        decodes: Arc::clone(&decodes),
+    });
+    e.engines = e.engines.with_segmenter(Arc::new(move || {
+        Box::new(VadTurnSegmenter::from_model(None, config))
+    }));
+    let call = TestCall::with_engines(e);
+    call.silence_until(Phase::Listening).await;
+    call.speak(1200).await;
+    call.silence_until(Phase::Listening).await;
+    let (_, detail, _) = call.hang_up().await;
+
+    assert_eq!(detail.turns[1].text, "Where is my order 45678?");
+    let l = detail.turns[2].latency;
+    let delay = l.transcript_ready_ms.unwrap() - l.speech_end_ms.unwrap();
+    let decodes = *decodes.lock().unwrap_or_else(PoisonError::into_inner);
+    (delay, decodes)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_pause_decode_ends_a_complete_turn_as_soon_as_it_is_ready() {
+    // Without early decodes: the VAD reports the pause 200 ms (plus frame
+    // rounding) after the last speech frame, i.e. 170–202 ms after the
+    // padded speech end, the decode takes 150 ms, and its complete question
+    // ends the turn at once: not at the next partial tick (300 ms later),
+    // nor after the 550 ms an unknown cue waits.
+    let (delay, decodes) = transcript_delay(VadTurnConfig {
+        quiet_ms: 0,
+        ..VadTurnConfig::default()
+    })
+    .await;
+    assert!((320..=360).contains(&delay), "{delay} ms");
+    assert_eq!(decodes, 1, "the pause's decode is the final transcript");
+
+    // With them (the default): the decode starts ~100 ms into the quiet and
+    // is ready before a complete question's 280 ms of silence has passed.
+    let (delay, decodes) = transcript_delay(VadTurnConfig::default()).await;
+    assert!((280..=330).contains(&delay), "{delay} ms");
+    assert_eq!(decodes, 1, "the quiet's decode is the final transcript");
 }

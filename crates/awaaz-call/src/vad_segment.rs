@@ -29,11 +29,17 @@ pub struct VadTurnConfig {
     pub vad: VadConfig,
     /// Silences that end a turn, by transcript cue.
     pub turn: TurnConfig,
+    /// Quiet frames in a row (in ms) inside speech that report
+    /// [`SegmentEvent::Quiet`], before the VAD confirms a pause; 0 = never.
+    pub quiet_ms: u64,
 }
 
 impl Default for VadTurnConfig {
     fn default() -> Self {
         Self {
+            // Three Silero frames: the recogniser starts on what was said
+            // ~100 ms before the VAD would call it a pause.
+            quiet_ms: 96,
             // 200 ms: a pause is reported quickly; whether it ends the turn
             // is the turn detector's call, not the VAD's.
             vad: VadConfig {
@@ -52,8 +58,12 @@ pub struct VadTurnSegmenter {
     vad: VadStream<Box<dyn VoiceActivityDetector>>,
     turn: TurnDetector,
     vad_config: VadConfig,
+    quiet_ms: u64,
     /// Start of a run of speech frames the VAD has not confirmed yet.
     onset_ms: Option<u64>,
+    /// Start of a run of quiet frames inside speech, and whether it was
+    /// reported as [`SegmentEvent::Quiet`].
+    quiet_since_ms: Option<(u64, bool)>,
 }
 
 impl std::fmt::Debug for VadTurnSegmenter {
@@ -71,7 +81,9 @@ impl VadTurnSegmenter {
             vad: VadStream::new(detector, config.vad),
             turn: TurnDetector::new(config.turn),
             vad_config: config.vad,
+            quiet_ms: config.quiet_ms,
             onset_ms: None,
+            quiet_since_ms: None,
         }
     }
 
@@ -131,6 +143,22 @@ impl VadTurnSegmenter {
     }
 }
 
+impl VadTurnSegmenter {
+    /// A quiet frame starting at `frame_ms`: inside speech, the run reports
+    /// [`SegmentEvent::Quiet`] once it has lasted `quiet_ms`.
+    fn note_quiet(&mut self, frame_ms: u64, out: &mut Vec<SegmentEvent>) {
+        if self.quiet_ms == 0 || !self.vad.is_speaking() {
+            self.quiet_since_ms = None;
+            return;
+        }
+        let (since, reported) = self.quiet_since_ms.get_or_insert((frame_ms, false));
+        if !*reported && self.vad.position_ms() - *since >= self.quiet_ms {
+            *reported = true;
+            out.push(SegmentEvent::Quiet { since_ms: *since });
+        }
+    }
+}
+
 impl Segmenter for VadTurnSegmenter {
     fn push(&mut self, audio: &AudioChunk) -> Vec<SegmentEvent> {
         let mut out = Vec::new();
@@ -143,8 +171,10 @@ impl Segmenter for VadTurnSegmenter {
                 let p = self.vad.last_probability();
                 if p >= self.vad_config.threshold {
                     self.onset_ms.get_or_insert(before);
+                    self.quiet_since_ms = None;
                 } else if p < self.vad_config.neg_threshold {
                     self.onset_ms = None;
+                    self.note_quiet(before, &mut out);
                 }
             }
             self.drain(&mut out);
@@ -212,7 +242,46 @@ pub fn transcript_cue(text: &str) -> TranscriptCue {
     if REQUEST_END.contains(&last) {
         return TranscriptCue::Complete;
     }
+    if understood_as_complete(normalized) {
+        return TranscriptCue::Complete;
+    }
     TranscriptCue::Unknown
+}
+
+/// Order ids are read as this many digits or more; fewer is a caller still
+/// reading them out ("order 4 5 6 …").
+const MIN_ORDER_DIGITS: usize = 5;
+
+/// Whether the words alone make a whole request, punctuation or not
+/// (Whisper often drops the question mark on phone audio): an order question
+/// with a whole order number ("where is my order 45678"), a request for a
+/// person, a thank-you, a goodbye, a yes or a no. Read with the agent's own
+/// understanding rules over an empty catalogue: the cue needs the shape of
+/// the request, not the shop's data.
+fn understood_as_complete(normalized: awaaz_agent::text::Normalized) -> bool {
+    use awaaz_agent::nlu::{CatalogIndex, Intent, Nlu, OrderRef};
+    static NLU: OnceLock<Nlu> = OnceLock::new();
+    let nlu = NLU.get_or_init(|| Nlu::new(CatalogIndex::new(&[], &[])));
+    let u = nlu.understand_normalized(normalized);
+    let whole_order = match &u.slots.order {
+        Some(OrderRef::Exact { .. } | OrderRef::Nearest { .. }) => true,
+        Some(OrderRef::Unknown { heard }) => heard.len() >= MIN_ORDER_DIGITS,
+        None => false,
+    };
+    match u.intent {
+        Intent::OrderStatus
+        | Intent::DeliveryDelay
+        | Intent::Refund
+        | Intent::Cancel
+        | Intent::ReturnRequest => whole_order,
+        Intent::TalkToHuman
+        | Intent::Thanks
+        | Intent::Goodbye
+        | Intent::Affirm
+        | Intent::Deny
+        | Intent::Repeat => true,
+        _ => false,
+    }
 }
 
 /// Loads Silero once per process from `$AWAAZ_MODELS_DIR` (default

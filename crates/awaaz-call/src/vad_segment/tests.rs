@@ -71,6 +71,8 @@ fn unknown_cue_ends_the_turn_after_the_medium_silence() {
         vec![
             // Onset 320 minus 30 ms padding, once 200 ms of speech was heard.
             (560, SegmentEvent::SpeechStarted { at_ms: 290 }),
+            // Three quiet frames (1600..1696): time to transcribe.
+            (1700, SegmentEvent::Quiet { since_ms: 1600 }),
             // 200 ms of silence after 1600; end plus 30 ms padding.
             (1840, SegmentEvent::SpeechStopped { at_ms: 1630 }),
             // 1630 + 550 ms = 2180, decided at the next 32 ms frame (2208).
@@ -100,7 +102,7 @@ fn cues_shorten_or_lengthen_the_wait() {
         Some(1920),
         "a backchannel to a silent bot is an answer"
     );
-    assert_eq!(ended_at("uh what"), Some(2220));
+    assert_eq!(ended_at("I want to return this shirt"), Some(2220));
 }
 
 #[test]
@@ -115,14 +117,55 @@ fn a_pause_inside_the_turn_is_not_its_end() {
         events,
         vec![
             SegmentEvent::SpeechStarted { at_ms: 290 },
+            SegmentEvent::Quiet { since_ms: 960 },
             SegmentEvent::SpeechStopped { at_ms: 990 },
             SegmentEvent::SpeechStarted { at_ms: 1314 },
+            SegmentEvent::Quiet { since_ms: 1984 },
             SegmentEvent::SpeechStopped { at_ms: 2014 },
             SegmentEvent::TurnEnded {
                 speech_end_ms: 2014
             },
         ]
     );
+}
+
+#[test]
+fn short_gaps_between_words_are_not_quiet() {
+    // Two quiet frames (64 ms) inside speech, then three (96 ms).
+    let mut s = script(&[
+        (0.0, 10),
+        (0.9, 20),
+        (0.0, 2),
+        (0.9, 10),
+        (0.0, 3),
+        (0.9, 10),
+    ]);
+    let quiet: Vec<_> = run(&mut s, 3000, None)
+        .into_iter()
+        .filter(|(_, e)| matches!(e, SegmentEvent::Quiet { .. }))
+        .collect();
+    // 320 + 640 + 64 + 320 = 1344: the three-frame gap starts there and is
+    // reported at its third frame (1440); the final silence after 1760 too.
+    assert_eq!(
+        quiet,
+        vec![
+            (1440, SegmentEvent::Quiet { since_ms: 1344 }),
+            (1860, SegmentEvent::Quiet { since_ms: 1760 }),
+        ]
+    );
+    let mut off = VadTurnSegmenter::new(
+        Box::new(Scripted {
+            probs: [0.0; 10].into_iter().chain([0.9; 40]).collect(),
+            next: 0,
+        }),
+        VadTurnConfig {
+            quiet_ms: 0,
+            ..VadTurnConfig::default()
+        },
+    );
+    assert!(run(&mut off, 3000, None)
+        .iter()
+        .all(|(_, e)| !matches!(e, SegmentEvent::Quiet { .. })));
 }
 
 #[test]
@@ -173,6 +216,13 @@ fn cue_table() {
         ("Okay.", Backchannel),
         ("haan ji", Backchannel),
         ("I want to return this shirt", Unknown),
+        // Whole requests without punctuation, as Whisper writes phone audio.
+        ("Where in my order 45,678", Complete),
+        ("mera order 45678 kab aayega", Complete),
+        ("I want to talk to a person", Complete),
+        ("thank you so much", Complete),
+        // Still reading the order number out.
+        ("mera order number 4 5 6", Unknown),
     ] {
         assert_eq!(transcript_cue(text), cue, "{text:?}");
     }

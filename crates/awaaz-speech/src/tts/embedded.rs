@@ -38,7 +38,7 @@ impl Default for SynthesisOptions {
         Self {
             lookahead: 1,
             long_clause_chars: 40,
-            first_clause_chars: 12,
+            first_clause_chars: 8,
         }
     }
 }
