@@ -77,6 +77,15 @@ struct Args {
     /// silence of `EnergySegmenter`, the baseline).
     #[arg(long, default_value = "vad")]
     segmenter: String,
+    /// With `--segmenter vad`: silence after which the VAD reports a pause
+    /// (and the recogniser decodes what was said so far); default: the
+    /// call's own (`VadTurnConfig::default()`).
+    #[arg(long)]
+    vad_min_silence_ms: Option<u64>,
+    /// With `--segmenter vad`: quiet inside speech that starts a decode
+    /// before the pause is confirmed (0 = off); default: the call's own.
+    #[arg(long)]
+    quiet_ms: Option<u64>,
 }
 
 /// One call's outcome.
@@ -92,6 +101,8 @@ struct CallResult {
     ref_words: usize,
     word_edits: usize,
     interrupted_agent_turns: usize,
+    /// Caller turns stored for the call.
+    caller_turns: usize,
     /// The synthesised text and what the recogniser heard (synthetic, not
     /// personal data), for `--show-transcripts`.
     #[serde(skip)]
@@ -149,6 +160,9 @@ struct Level {
     to_first_audio: Option<Pct>,
     line_observed: Option<Pct>,
     interrupted_agent_turns: usize,
+    /// Whisper decodes of the level (partial, pause and final).
+    whisper_decodes: u64,
+    decodes_per_caller_turn: f64,
     wall_s: f64,
     cpu_s: f64,
     cpu_s_per_call: f64,
@@ -377,6 +391,11 @@ async fn one_call(
         ref_words: reference.len(),
         word_edits: wer::edits(&reference, &hypothesis),
         interrupted_agent_turns: interrupted,
+        caller_turns: detail
+            .turns
+            .iter()
+            .filter(|t| t.speaker == Speaker::Caller)
+            .count(),
         reference: script.turns.join(" | "),
         heard,
     })
@@ -401,6 +420,8 @@ struct Bench {
     audio: Vec<(Script, Vec<Vec<i16>>)>,
     timeout: Duration,
     show_transcripts: bool,
+    /// The shared recogniser model, to count its decodes per level.
+    whisper: awaaz_speech::WhisperModel,
 }
 
 async fn run_level(
@@ -413,6 +434,7 @@ async fn run_level(
     let load_before = loadavg();
     let rss_start = procstat::rss_bytes().unwrap_or(0);
     let cpu_start = procstat::cpu_time().unwrap_or_default();
+    let decodes_start = bench.whisper.decodes_run();
     let started = Instant::now();
     let peak = Arc::new(std::sync::atomic::AtomicU64::new(rss_start));
     let sampling = tokio_util::sync::CancellationToken::new();
@@ -483,6 +505,8 @@ async fn run_level(
         .flat_map(|r| r.line_ms.iter().copied())
         .collect();
     let calls_done = results.len().max(1);
+    let caller_turns: usize = results.iter().map(|r| r.caller_turns).sum();
+    let decodes = bench.whisper.decodes_run() - decodes_start;
     let level = Level {
         concurrency,
         calls: n,
@@ -494,6 +518,9 @@ async fn run_level(
         to_first_audio: collect(&|t| t.first_audio_ms),
         line_observed: pct(&mut line),
         interrupted_agent_turns: results.iter().map(|r| r.interrupted_agent_turns).sum(),
+        whisper_decodes: decodes,
+        #[allow(clippy::cast_precision_loss)] // counts
+        decodes_per_caller_turn: decodes as f64 / caller_turns.max(1) as f64,
         wall_s: wall.as_secs_f64(),
         cpu_s: cpu.as_secs_f64(),
         #[allow(clippy::cast_precision_loss)] // a call count
@@ -615,6 +642,11 @@ fn print_level(out: &mut impl std::io::Write, l: &Level) -> std::io::Result<()> 
     )?;
     writeln!(out, "  CPU {:.1} s ({:.1} s per call), RSS {:.0} MB at start, peak {:.0} MB, {} agent turns interrupted",
         l.cpu_s, l.cpu_s_per_call, l.rss_start_mb, l.rss_peak_mb, l.interrupted_agent_turns)?;
+    writeln!(
+        out,
+        "  Whisper decodes {} ({:.1} per caller turn)",
+        l.whisper_decodes, l.decodes_per_caller_turn
+    )?;
     Ok(())
 }
 
@@ -716,15 +748,22 @@ async fn main() -> anyhow::Result<()> {
     let mut engines = CallEngines::new(
         Arc::clone(&store),
         Arc::new(agent),
-        Arc::new(awaaz_speech::WhisperRecognizer::new(whisper)),
+        Arc::new(awaaz_speech::WhisperRecognizer::new(whisper.clone())),
         Arc::new(voice),
     );
     match args.segmenter.as_str() {
         "energy" | "default" => {}
         "vad" => {
+            let mut config = awaaz_call::VadTurnConfig::default();
+            if let Some(ms) = args.vad_min_silence_ms {
+                config.vad.min_silence_ms = ms;
+            }
+            if let Some(ms) = args.quiet_ms {
+                config.quiet_ms = ms;
+            }
             engines = engines.with_segmenter(awaaz_call::vad_segmenter_factory(
                 awaaz_call::silero_from_env(),
-                awaaz_call::VadTurnConfig::default(),
+                config,
             ));
         }
         other => bail!("unknown --segmenter {other} (vad, energy)"),
@@ -735,6 +774,7 @@ async fn main() -> anyhow::Result<()> {
         audio,
         timeout: Duration::from_secs(args.timeout_secs.max(5)),
         show_transcripts: args.show_transcripts,
+        whisper,
     };
 
     if !args.quick {
