@@ -67,6 +67,8 @@ impl SpeechRecognizer for WhisperRecognizer {
 
 type DecodeTask = JoinHandle<Result<Decoded, SpeechError>>;
 
+// `map_err` hands the error over by value.
+#[allow(clippy::needless_pass_by_value)]
 fn join_error(e: tokio::task::JoinError) -> SpeechError {
     SpeechError::Inference {
         engine: "whisper",
