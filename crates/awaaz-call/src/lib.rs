@@ -94,7 +94,7 @@ pub enum CallError {
     /// The supervisor was asked for an engine it was not given.
     #[error("no {engine} engine configured")]
     EngineMissing {
-        /// `realtime`.
+        /// `realtime` or `cascade`.
         engine: &'static str,
     },
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use awaaz_store::CallId;
+use awaaz_store::{CallId, Store};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -23,7 +23,11 @@ use crate::CallError;
 /// `failed`; it never affects another call.
 #[derive(Clone)]
 pub struct CallSupervisor {
-    engines: CallEngines,
+    /// The cascade, for calls started with [`CallSupervisor::start`];
+    /// `None` for a [realtime-only](CallSupervisor::realtime_only) supervisor.
+    engines: Option<CallEngines>,
+    /// Where a call that panicked is recorded as `failed`.
+    store: Arc<dyn Store>,
     /// The realtime engine, for calls started with
     /// [`CallSupervisor::start_realtime`].
     realtime: Option<RealtimeEngines>,
@@ -62,8 +66,27 @@ impl CallSupervisor {
     /// A supervisor for calls using `engines` and `config`.
     pub fn new(engines: CallEngines, config: CallConfig, max_calls: usize) -> Self {
         Self {
-            engines,
+            store: Arc::clone(&engines.store),
+            engines: Some(engines),
             realtime: None,
+            config,
+            shutdown: CancellationToken::new(),
+            tracker: TaskTracker::new(),
+            slots: Arc::new(Semaphore::new(max_calls)),
+            limit: max_calls,
+        }
+    }
+
+    /// A supervisor for realtime calls only ([`CallSupervisor::start_realtime`]),
+    /// for a server with no embedded speech engines: [`CallSupervisor::start`]
+    /// refuses with [`CallError::EngineMissing`]. A realtime call that cannot
+    /// reach its model still goes to [`RealtimeEngines::fallback`] when
+    /// `realtime` has one.
+    pub fn realtime_only(realtime: RealtimeEngines, config: CallConfig, max_calls: usize) -> Self {
+        Self {
+            store: Arc::clone(&realtime.store),
+            engines: None,
+            realtime: Some(realtime),
             config,
             shutdown: CancellationToken::new(),
             tracker: TaskTracker::new(),
@@ -98,13 +121,18 @@ impl CallSupervisor {
 
     /// Starts a call on `connection`. Refuses with [`CallError::Busy`] when
     /// `max_calls` are running, and [`CallError::ShuttingDown`] during a
-    /// drain; the caller should then play a busy message or close.
+    /// drain, and [`CallError::EngineMissing`] on a
+    /// [realtime-only](CallSupervisor::realtime_only) supervisor; the caller
+    /// should then play a busy message or close.
     pub fn start(
         &self,
         info: CallInfo,
         connection: CallerConnection,
     ) -> Result<CallHandle, CallError> {
-        let engines = self.engines.clone();
+        let engines = self
+            .engines
+            .clone()
+            .ok_or(CallError::EngineMissing { engine: "cascade" })?;
         let config = self.config.clone();
         self.spawn(info, move |info, shutdown| {
             run_call(engines, config, info, connection, shutdown)
@@ -146,7 +174,7 @@ impl CallSupervisor {
             .try_acquire_owned()
             .map_err(|_| CallError::Busy { limit: self.limit })?;
         let call_id = info.id.clone();
-        let store = Arc::clone(&self.engines.store);
+        let store = Arc::clone(&self.store);
         let id = info.id.clone();
         let running = call(info, self.shutdown.child_token());
         let task = self.tracker.spawn(async move {

@@ -116,6 +116,10 @@ pub struct RealtimeEngines {
     /// The cascade to hand a call to when the model cannot be reached at
     /// its start.
     pub fallback: Option<CallEngines>,
+    /// Calls the fallback takes at once (its engines run on this host);
+    /// beyond it a caller whose model is unreachable goes to a person.
+    /// `None`: no limit but the supervisor's.
+    pub fallback_slots: Option<Arc<tokio::sync::Semaphore>>,
     /// Metrics hook.
     pub observer: Arc<dyn CallObserver>,
 }
@@ -162,6 +166,7 @@ impl RealtimeEngines {
             prices: Prices::default(),
             usd_to_inr: awaaz_realtime::DEFAULT_INR_PER_USD,
             fallback: None,
+            fallback_slots: None,
             observer: Arc::new(NoopObserver),
         }
     }
@@ -221,6 +226,14 @@ impl RealtimeEngines {
     #[must_use]
     pub fn with_fallback(mut self, cascade: CallEngines) -> Self {
         self.fallback = Some(cascade);
+        self
+    }
+
+    /// Lets the fallback take at most `max_calls` calls at once (e.g. what
+    /// the embedded speech engines hold on this host); more go to a person.
+    #[must_use]
+    pub fn with_fallback_limit(mut self, max_calls: usize) -> Self {
+        self.fallback_slots = Some(Arc::new(tokio::sync::Semaphore::new(max_calls)));
         self
     }
 
@@ -439,8 +452,16 @@ pub async fn run_realtime_call_with(
         };
         let Some((sender, receiver, setup)) = link else {
             if let Some(cascade) = engines.fallback.clone() {
-                tracing::warn!("realtime model unreachable; the cascade takes the call");
-                return crate::driver::run_call(cascade, config, info, connection, shutdown).await;
+                let permit = match &engines.fallback_slots {
+                    Some(slots) => Arc::clone(slots).try_acquire_owned().map(Some),
+                    None => Ok(None),
+                };
+                if let Ok(_permit) = permit {
+                    tracing::warn!("realtime model unreachable; the cascade takes the call");
+                    return crate::driver::run_call(cascade, config, info, connection, shutdown)
+                        .await;
+                }
+                tracing::warn!("realtime model unreachable and the cascade is full");
             }
             tracing::warn!("realtime model unreachable; handing the caller to a person");
             return driver::hand_over_unconnected(&engines, &config, info, connection).await;
