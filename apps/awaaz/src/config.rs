@@ -125,7 +125,7 @@ pub struct PlivoSettings {
 }
 
 /// Phone-line settings shared by the carriers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PhoneSettings {
     /// The public `https://` base URL carriers reach this server at (a
     /// proxy or tunnel); signatures are checked against it and stream URLs
@@ -140,21 +140,9 @@ pub struct PhoneSettings {
     /// Plivo.
     pub plivo: PlivoSettings,
     /// Phone calls (all carriers together) allowed at once; a stream beyond
-    /// it is closed with the reason `busy`.
-    pub max_calls: usize,
-}
-
-impl Default for PhoneSettings {
-    fn default() -> Self {
-        Self {
-            public_url: None,
-            transfer_to: None,
-            twilio: TwilioSettings::default(),
-            exotel: ExotelSettings::default(),
-            plivo: PlivoSettings::default(),
-            max_calls: crate::phone::DEFAULT_MAX_PHONE_CALLS,
-        }
-    }
+    /// it is closed with the reason `busy`. `None`: the engine's default
+    /// ([`Config::max_phone_calls`]).
+    pub max_calls: Option<usize>,
 }
 
 /// OpenAI Realtime settings (`engine = "realtime"`).
@@ -170,6 +158,25 @@ pub struct RealtimeSettings {
     pub voice: String,
     /// Rupees per US dollar, for the cost shown per call.
     pub usd_to_inr: f64,
+    /// The persona and rules prompt, when the business keeps its own copy
+    /// (default: the built-in `crates/awaaz-agent/prompts/realtime.md`).
+    pub prompt_file: Option<PathBuf>,
+    /// List prices per 1M tokens, for the cost stored with each call;
+    /// `None`: the model's published prices ([`RealtimeSettings::prices`]).
+    pub prices: Option<awaaz_realtime::Prices>,
+}
+
+impl RealtimeSettings {
+    /// The prices costs are computed with: the configured ones, else
+    /// `gpt-realtime-mini`'s for a model named `…mini…`, else
+    /// `gpt-realtime`'s.
+    pub fn prices(&self) -> awaaz_realtime::Prices {
+        self.prices.unwrap_or(if self.model.contains("mini") {
+            awaaz_realtime::Prices::GPT_REALTIME_MINI
+        } else {
+            awaaz_realtime::Prices::GPT_REALTIME
+        })
+    }
 }
 
 impl Default for RealtimeSettings {
@@ -179,7 +186,9 @@ impl Default for RealtimeSettings {
             url: "wss://api.openai.com/v1/realtime".to_owned(),
             model: "gpt-realtime".to_owned(),
             voice: "marin".to_owned(),
-            usd_to_inr: 88.0,
+            usd_to_inr: awaaz_realtime::DEFAULT_INR_PER_USD,
+            prompt_file: None,
+            prices: None,
         }
     }
 }
@@ -330,6 +339,8 @@ struct FileConfig {
     openai_realtime_url: Option<String>,
     openai_realtime_model: Option<String>,
     openai_realtime_voice: Option<String>,
+    openai_realtime_prompt_file: Option<String>,
+    openai_realtime_prices: Option<String>,
     usd_to_inr: Option<String>,
     llm_base_url: Option<String>,
     llm_model: Option<String>,
@@ -363,6 +374,11 @@ impl FileConfig {
             ("openai_realtime_url", self.openai_realtime_url.take()),
             ("openai_realtime_model", self.openai_realtime_model.take()),
             ("openai_realtime_voice", self.openai_realtime_voice.take()),
+            (
+                "openai_realtime_prompt_file",
+                self.openai_realtime_prompt_file.take(),
+            ),
+            ("openai_realtime_prices", self.openai_realtime_prices.take()),
             ("usd_to_inr", self.usd_to_inr.take()),
             ("llm_base_url", self.llm_base_url.take()),
             ("llm_model", self.llm_model.take()),
@@ -381,6 +397,17 @@ pub struct CliOverrides {
 }
 
 impl Config {
+    /// Phone calls allowed at once: `max_phone_calls` when set, else what
+    /// this host holds with the engine: 10 with the embedded speech engines
+    /// on a 2-core machine, 500 with the realtime engine (the model runs
+    /// elsewhere; see docs/benchmarks.md "Realtime bridge").
+    pub fn max_phone_calls(&self) -> usize {
+        self.phone.max_calls.unwrap_or(match self.engine {
+            EngineKind::Cascade => crate::phone::DEFAULT_MAX_PHONE_CALLS,
+            EngineKind::Realtime => crate::phone::DEFAULT_MAX_REALTIME_CALLS,
+        })
+    }
+
     /// Loads the configuration the way the `awaaz` command does: the file at
     /// `path` (which must exist) or `./awaaz.toml` (if it exists), then the
     /// process environment, then `cli`.
@@ -450,7 +477,7 @@ impl Config {
             self.max_conversations = positive(&name("max_conversations"), v)?;
         }
         if let Some(v) = file.max_phone_calls.take() {
-            self.phone.max_calls = positive(&name("max_phone_calls"), v)?;
+            self.phone.max_calls = Some(positive(&name("max_phone_calls"), v)?);
         }
         if let Some(v) = file.conversation_idle_secs.take() {
             self.conversation_idle_timeout = secs(&name("conversation_idle_secs"), v)?;
@@ -517,6 +544,10 @@ impl Config {
             "openai_realtime_url" => self.realtime.url = parse_ws_url(setting, value)?,
             "openai_realtime_model" => self.realtime.model = text()?,
             "openai_realtime_voice" => self.realtime.voice = text()?,
+            "openai_realtime_prompt_file" => {
+                self.realtime.prompt_file = Some(PathBuf::from(text()?));
+            }
+            "openai_realtime_prices" => self.realtime.prices = Some(parse_prices(setting, value)?),
             "usd_to_inr" => {
                 self.realtime.usd_to_inr = value
                     .trim()
@@ -555,16 +586,6 @@ impl Config {
                 "must not contain ':' (it is the user of basic auth)",
             ));
         }
-        if self.engine == EngineKind::Realtime {
-            // The engine is built (awaaz-call `run_realtime_call`) but the
-            // server's call routes do not start it yet: refuse rather than
-            // silently answer with the cascade.
-            return Err(invalid(
-                "AWAAZ_ENGINE",
-                "realtime is not served by `awaaz serve` yet (the engine is in awaaz-call; \
-                 the routes still run the cascade)",
-            ));
-        }
         if self.engine == EngineKind::Realtime && self.realtime.api_key.is_none() {
             return Err(invalid(
                 "AWAAZ_ENGINE",
@@ -594,7 +615,7 @@ impl Config {
                 self.max_conversations = positive(key, parse_int(key, value)?)?;
             }
             "AWAAZ_MAX_PHONE_CALLS" => {
-                self.phone.max_calls = positive(key, parse_int(key, value)?)?;
+                self.phone.max_calls = Some(positive(key, parse_int(key, value)?)?);
             }
             "AWAAZ_CONVERSATION_IDLE_SECS" => {
                 self.conversation_idle_timeout = secs(key, parse_int(key, value)?)?;
@@ -688,6 +709,37 @@ fn parse_url(setting: &str, value: &str, schemes: &[&str]) -> Result<String, Con
     Ok(value.to_owned())
 }
 
+/// Five US dollar prices per 1M tokens, comma-separated: text input, audio
+/// input, cached input, text output, audio output (`4,32,0.4,16,64`).
+fn parse_prices(setting: &str, value: &str) -> Result<awaaz_realtime::Prices, ConfigError> {
+    let numbers: Vec<f64> = value
+        .split(',')
+        .map(|n| {
+            n.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|p| p.is_finite() && *p >= 0.0)
+        })
+        .collect::<Option<_>>()
+        .unwrap_or_default();
+    let [text_input, audio_input, cached_input, text_output, audio_output] = numbers[..] else {
+        return Err(invalid(
+            setting,
+            format!(
+                "expected five prices in US dollars per 1M tokens: text input, audio input, \
+                 cached input, text output, audio output (e.g. 4,32,0.4,16,64), got {value:?}"
+            ),
+        ));
+    };
+    Ok(awaaz_realtime::Prices {
+        text_input,
+        audio_input,
+        cached_input,
+        text_output,
+        audio_output,
+    })
+}
+
 fn parse_shop_name(setting: &str, value: &str) -> Result<String, ConfigError> {
     let value = value.trim();
     if value.is_empty() {
@@ -769,15 +821,15 @@ mod tests {
 
     #[test]
     fn phone_call_cap_from_file_or_env() {
-        assert_eq!(load(None, &[]).unwrap().phone.max_calls, 10);
+        assert_eq!(load(None, &[]).unwrap().max_phone_calls(), 10);
         let c = load(Some("max_phone_calls = 40"), &[]).unwrap();
-        assert_eq!(c.phone.max_calls, 40);
+        assert_eq!(c.max_phone_calls(), 40);
         let c = load(
             Some("max_phone_calls = 40"),
             &[("AWAAZ_MAX_PHONE_CALLS", "250")],
         )
         .unwrap();
-        assert_eq!(c.phone.max_calls, 250, "env beats file");
+        assert_eq!(c.max_phone_calls(), 250, "env beats file");
         let e = load(None, &[("AWAAZ_MAX_PHONE_CALLS", "0")]).unwrap_err();
         assert_eq!(
             e.to_string(),
@@ -977,18 +1029,21 @@ mod tests {
 
     #[test]
     fn engines_need_their_keys_and_urls_are_checked() {
-        // Refused until the server's routes start the realtime engine, key
-        // or no key.
-        let err = load(
+        let err = load(None, &[("AWAAZ_ENGINE", "realtime")]).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("AWAAZ_ENGINE: realtime needs AWAAZ_OPENAI_API_KEY"),
+            "{err}"
+        );
+        let c = load(
             None,
             &[("AWAAZ_ENGINE", "realtime"), ("AWAAZ_OPENAI_API_KEY", "k")],
         )
-        .unwrap_err();
-        assert!(
-            err.to_string()
-                .starts_with("AWAAZ_ENGINE: realtime is not served by `awaaz serve` yet"),
-            "{err}"
-        );
+        .unwrap();
+        assert_eq!(c.engine, EngineKind::Realtime);
+        assert_eq!(c.max_phone_calls(), 500, "the realtime engine's own cap");
+        assert_eq!(c.realtime.prices(), awaaz_realtime::Prices::GPT_REALTIME);
+        assert!(!format!("{c:?}").contains("\"k\""), "the key is not shown");
         let err = load(None, &[("AWAAZ_AGENT", "llm")]).unwrap_err();
         assert!(
             err.to_string().starts_with("AWAAZ_AGENT: llm needs"),
@@ -1010,6 +1065,47 @@ mod tests {
             err.to_string(),
             "AWAAZ_OPENAI_REALTIME_URL: expected a ws:// or wss:// url"
         );
+    }
+
+    #[test]
+    fn realtime_prompt_file_and_prices() {
+        let c = load(
+            Some("openai_realtime_prompt_file = \"prompts/shop.md\"\nopenai_realtime_model = \"gpt-realtime-mini\"\n"),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            c.realtime.prompt_file,
+            Some(PathBuf::from("prompts/shop.md"))
+        );
+        assert_eq!(
+            c.realtime.prices(),
+            awaaz_realtime::Prices::GPT_REALTIME_MINI,
+            "a mini model is priced as one"
+        );
+        let c = load(
+            None,
+            &[("AWAAZ_OPENAI_REALTIME_PRICES", "4, 32, 0.4, 16, 64.5")],
+        )
+        .unwrap();
+        assert_eq!(
+            c.realtime.prices(),
+            awaaz_realtime::Prices {
+                text_input: 4.0,
+                audio_input: 32.0,
+                cached_input: 0.4,
+                text_output: 16.0,
+                audio_output: 64.5,
+            }
+        );
+        for bad in ["4,32,0.4,16", "4,32,0.4,16,x", "4,32,-1,16,64", ""] {
+            let err = load(None, &[("AWAAZ_OPENAI_REALTIME_PRICES", bad)]).unwrap_err();
+            assert!(
+                err.to_string()
+                    .starts_with("AWAAZ_OPENAI_REALTIME_PRICES: expected five prices"),
+                "{bad:?}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -36,6 +36,7 @@
 mod bridge;
 mod exotel;
 mod plivo;
+mod prepared;
 mod sms;
 mod twilio;
 
@@ -44,8 +45,10 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use awaaz_agent::Agent;
-use awaaz_call::{CallConfig, CallEngines, CallSupervisor};
-use awaaz_store::PhoneNumber;
+use awaaz_call::{
+    CallConfig, CallEngines, CallInfo, CallSupervisor, PreparedSession, RealtimeEngines,
+};
+use awaaz_store::{Channel, PhoneNumber};
 use awaaz_telephony::exotel::StreamAuth;
 use awaaz_telephony::plivo::signature::SignatureV3Validator;
 use awaaz_telephony::rest::{
@@ -57,7 +60,9 @@ use axum::routing::{get, post};
 use axum::Router;
 use tokio::time::Instant;
 
-use crate::config::PhoneSettings;
+use anyhow::Context as _;
+
+use crate::config::{Config, EngineKind, PhoneSettings};
 use crate::http::AppState;
 
 pub use sms::{SmsSender, SmsSenderConfig};
@@ -67,24 +72,46 @@ pub use twilio::{call_from_cli, place_outbound_call, OutboundCall, OutboundError
 /// otherwise: what a 2-core host holds with the embedded speech engines.
 pub const DEFAULT_MAX_PHONE_CALLS: usize = 10;
 
+/// The same with the realtime engine, whose model runs elsewhere: what one
+/// server bridges (docs/benchmarks.md "Realtime bridge").
+pub const DEFAULT_MAX_REALTIME_CALLS: usize = 500;
+
 /// How long a Plivo caller's number is kept between `POST /plivo/answer` and
 /// the stream's `start` (Plivo's `start` carries no numbers).
 const PLIVO_CALLER_TTL: Duration = Duration::from_secs(120);
 /// Most Plivo callers remembered at once; older entries are dropped first.
 const PLIVO_CALLERS_MAX: usize = 1_000;
 
-/// Phone calls: the call supervisor they run under.
+/// Phone calls: the call supervisor they run under, and which engine
+/// answers them.
 #[derive(Debug)]
 pub struct PhoneCalls {
     supervisor: CallSupervisor,
+    realtime: bool,
 }
 
 impl PhoneCalls {
-    /// Phone calls over `engines`, at most `max_calls` at once.
+    /// Phone calls over `engines` (the cascade), at most `max_calls` at once.
     pub fn new(engines: CallEngines, config: CallConfig, max_calls: usize) -> Self {
         Self {
             supervisor: CallSupervisor::new(engines, config, max_calls),
+            realtime: false,
         }
+    }
+
+    /// Phone calls answered by the realtime engine (`engine = "realtime"`),
+    /// at most `max_calls` at once; a call whose model cannot be reached
+    /// goes to `engines.fallback` (the cascade) if set, else to a person.
+    pub fn realtime(engines: RealtimeEngines, config: CallConfig, max_calls: usize) -> Self {
+        Self {
+            supervisor: CallSupervisor::realtime_only(engines, config, max_calls),
+            realtime: true,
+        }
+    }
+
+    /// Whether the realtime engine answers these calls.
+    pub fn is_realtime(&self) -> bool {
+        self.realtime
     }
 
     /// Phone calls running now.
@@ -101,6 +128,21 @@ impl PhoneCalls {
     pub(crate) fn supervisor(&self) -> &CallSupervisor {
         &self.supervisor
     }
+
+    /// Starts a call on `connection` with this line's engine (for the
+    /// realtime engine, on the model session prepared for it, if any).
+    pub(crate) fn start(
+        &self,
+        info: CallInfo,
+        connection: awaaz_call::CallerConnection,
+        prepared: Option<PreparedSession>,
+    ) -> Result<awaaz_call::CallHandle, awaaz_call::CallError> {
+        if self.realtime {
+            self.supervisor.start_realtime(info, connection, prepared)
+        } else {
+            self.supervisor.start(info, connection)
+        }
+    }
 }
 
 /// Everything the phone routes need: the carrier settings, their REST
@@ -115,6 +157,8 @@ pub struct PhoneLines {
     plivo_validator: Option<SignatureV3Validator>,
     exotel_auth: Option<StreamAuth>,
     calls: OnceLock<Arc<PhoneCalls>>,
+    /// Realtime model sessions opened during answer webhooks.
+    prepared: Arc<prepared::PreparedSessions>,
     /// Plivo `CallUUID` → the caller's number, from the answer webhook.
     plivo_callers: Mutex<HashMap<String, (PhoneNumber, Instant)>>,
 }
@@ -196,6 +240,7 @@ impl PhoneLines {
             plivo_validator,
             exotel_auth,
             calls: OnceLock::new(),
+            prepared: Arc::default(),
             plivo_callers: Mutex::new(HashMap::new()),
         }
     }
@@ -247,6 +292,41 @@ impl PhoneLines {
     /// The credentials Exotel's stream URL must carry, when set.
     pub(crate) fn exotel_auth(&self) -> Option<&StreamAuth> {
         self.exotel_auth.as_ref()
+    }
+
+    /// With the realtime engine, starts opening the model session of the
+    /// call `carrier_call_id` now, while its answer webhook is answered (see
+    /// [`prepared`]). Does nothing for the cascade.
+    pub(crate) fn prepare_session(
+        &self,
+        carrier_call_id: &str,
+        channel: Channel,
+        caller_known: bool,
+    ) {
+        let Some(engines) = self
+            .calls()
+            .filter(|calls| calls.is_realtime())
+            .and_then(|calls| calls.supervisor().realtime())
+        else {
+            return;
+        };
+        if !self
+            .prepared
+            .prepare(engines, carrier_call_id, channel, caller_known)
+        {
+            tracing::debug!(
+                pending = self.prepared.len(),
+                "no realtime preconnect for this call"
+            );
+        }
+    }
+
+    /// The model session prepared for `carrier_call_id`, if any.
+    pub(crate) async fn claim_session(&self, carrier_call_id: &str) -> Option<PreparedSession> {
+        if !self.calls().is_some_and(|calls| calls.is_realtime()) {
+            return None;
+        }
+        self.prepared.claim(carrier_call_id).await
     }
 
     /// Remembers a Plivo caller until the stream starts.
@@ -342,48 +422,150 @@ pub(crate) fn masked(number: &str) -> String {
 }
 
 /// Loads the embedded speech engines once from `$AWAAZ_MODELS_DIR`
-/// (default `./models`) and enables both browser calls (`WS /web/call`) and
-/// phone calls with them. Without models, or if loading fails, the server
-/// runs without voice and the sockets say so.
-pub async fn attach_voice_from_env(state: &AppState, agent: Arc<dyn Agent>) {
+/// (default `./models`) and enables browser calls (`WS /web/call`) with
+/// them, and phone calls with the engine `config` names: the cascade on
+/// those engines, or the realtime engine (with the cascade as its fallback
+/// when the models are there). Without models, or if loading fails, the
+/// cascade is off and its sockets say so; the realtime engine needs none.
+///
+/// Fails only on a realtime setting that cannot be used (an unreadable
+/// prompt file).
+pub async fn attach_voice(
+    state: &AppState,
+    agent: Arc<dyn Agent>,
+    config: &Config,
+) -> anyhow::Result<()> {
+    let cascade = load_cascade(state, agent).await;
+    if let Some(engines) = &cascade {
+        let web = crate::web_call::WebCalls::new(
+            engines.clone(),
+            CallConfig::default(),
+            crate::web_call::DEFAULT_MAX_WEB_CALLS,
+        );
+        state.set_web_calls(Arc::new(web));
+        tracing::info!("browser calls enabled (embedded speech engines)");
+    }
+    match config.engine {
+        EngineKind::Cascade => {
+            if let Some(engines) = cascade {
+                attach_engines(state, engines);
+                tracing::info!("phone calls enabled (embedded speech engines)");
+            }
+        }
+        EngineKind::Realtime => {
+            let fallback = cascade.is_some();
+            attach_realtime(state, config, cascade)?;
+            tracing::info!(
+                model = %config.realtime.model,
+                fallback,
+                max_calls = config.max_phone_calls(),
+                "phone calls enabled (realtime engine)"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The cascade on the embedded speech engines, if the models load.
+async fn load_cascade(state: &AppState, agent: Arc<dyn Agent>) -> Option<CallEngines> {
     let dir = awaaz_audio::models_dir();
     if !dir.join("whisper-base").is_dir() {
-        tracing::info!(models_dir = %dir.display(), "voice calls disabled: no models (run `just models`)");
-        return;
+        tracing::info!(models_dir = %dir.display(), "embedded voice disabled: no models (run `just models`)");
+        return None;
     }
     let (recognizer, synthesizer) = match crate::engines::load_speech(&dir).await {
         Ok(engines) => engines,
         Err(e) => {
             tracing::error!(
                 error = format!("{e:#}"),
-                "voice calls disabled: cannot load models"
+                "embedded voice disabled: cannot load models"
             );
-            return;
+            return None;
         }
     };
-    let engines = CallEngines::new(Arc::clone(state.store()), agent, recognizer, synthesizer)
-        // As the softphone: Silero + the turn detector when present.
-        .with_vad_from_env()
-        .with_observer(Arc::clone(state.metrics()) as Arc<dyn awaaz_call::CallObserver>);
-    let web = crate::web_call::WebCalls::new(
-        engines.clone(),
-        CallConfig::default(),
-        crate::web_call::DEFAULT_MAX_WEB_CALLS,
-    );
-    state.set_web_calls(Arc::new(web));
-    attach_engines(state, engines);
-    tracing::info!("browser and phone calls enabled (embedded speech engines)");
+    Some(
+        CallEngines::new(Arc::clone(state.store()), agent, recognizer, synthesizer)
+            // As the softphone: Silero + the turn detector when present.
+            .with_vad_from_env()
+            .with_observer(Arc::clone(state.metrics()) as Arc<dyn awaaz_call::CallObserver>),
+    )
 }
 
 /// Enables phone calls on `state` with `engines` (loaded by the caller, for
 /// example shared with the softphone or with tests), at most
-/// `max_calls` of the phone settings (`AWAAZ_MAX_PHONE_CALLS`) at once.
+/// `max_calls` of the phone settings (`AWAAZ_MAX_PHONE_CALLS`, default
+/// [`DEFAULT_MAX_PHONE_CALLS`]) at once.
 pub fn attach_engines(state: &AppState, engines: CallEngines) {
-    let max_calls = state.phone().settings().max_calls;
+    let max_calls = state
+        .phone()
+        .settings()
+        .max_calls
+        .unwrap_or(DEFAULT_MAX_PHONE_CALLS);
     let calls = PhoneCalls::new(engines, CallConfig::default(), max_calls);
     if !state.phone().set_calls(Arc::new(calls)) {
         tracing::warn!("phone calls were already enabled");
     }
+}
+
+/// Enables phone calls on `state` answered by the realtime engine that
+/// `config.realtime` describes (endpoint, model, key, voice, prompt file,
+/// prices), at most [`Config::max_phone_calls`] at once, with `fallback`
+/// taking calls whose model cannot be reached.
+pub fn attach_realtime(
+    state: &AppState,
+    config: &Config,
+    fallback: Option<CallEngines>,
+) -> anyhow::Result<()> {
+    let engines = realtime_engines(state, config, fallback)?;
+    let calls = PhoneCalls::realtime(engines, CallConfig::default(), config.max_phone_calls());
+    if !state.phone().set_calls(Arc::new(calls)) {
+        tracing::warn!("phone calls were already enabled");
+    }
+    Ok(())
+}
+
+/// The realtime engine `config` describes, over the state's store.
+fn realtime_engines(
+    state: &AppState,
+    config: &Config,
+    fallback: Option<CallEngines>,
+) -> anyhow::Result<RealtimeEngines> {
+    let settings = &config.realtime;
+    let key = settings
+        .api_key
+        .as_ref()
+        .context("the realtime engine needs AWAAZ_OPENAI_API_KEY")?;
+    let mut client = awaaz_realtime::RealtimeConfig::new(key.expose());
+    client.url.clone_from(&settings.url);
+    client.model.clone_from(&settings.model);
+    let mut engines = RealtimeEngines::new(Arc::clone(state.store()), client)
+        .with_voice(settings.voice.clone())
+        .with_shop_name(config.shop_name.clone())
+        .with_prices(settings.prices(), settings.usd_to_inr)
+        .with_observer(Arc::clone(state.metrics()) as Arc<dyn awaaz_call::CallObserver>);
+    if let Some(path) = &settings.prompt_file {
+        let prompt = std::fs::read_to_string(path).with_context(|| {
+            format!(
+                "AWAAZ_OPENAI_REALTIME_PROMPT_FILE: cannot read {}",
+                path.display()
+            )
+        })?;
+        if prompt.trim().is_empty() {
+            anyhow::bail!(
+                "AWAAZ_OPENAI_REALTIME_PROMPT_FILE: {} is empty",
+                path.display()
+            );
+        }
+        engines = engines.with_prompt(prompt);
+    }
+    if let Some(cascade) = fallback {
+        // The embedded engines hold what they hold on this host whatever
+        // the realtime cap; beyond that an outage sends callers to a person.
+        engines = engines
+            .with_fallback(cascade)
+            .with_fallback_limit(DEFAULT_MAX_PHONE_CALLS);
+    }
+    Ok(engines)
 }
 
 /// The carrier webhooks and media sockets, and the outbound-call API.

@@ -102,7 +102,7 @@ pub async fn start_server(config: &Config) -> anyhow::Result<(SocketAddr, Server
     let (store, agent) = open(config).await?;
     let state = AppState::new(store, Arc::clone(&agent), config);
     // Whisper and the voices are loaded once for browser and phone calls.
-    crate::phone::attach_voice_from_env(&state, agent).await;
+    crate::phone::attach_voice(&state, agent, config).await?;
     start_with_state(state, config.http_addr).await
 }
 

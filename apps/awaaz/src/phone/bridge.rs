@@ -23,7 +23,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use awaaz_audio::{AudioChunk, HalfBandUpsampler, Resampler, SAMPLE_RATE_HZ};
+use awaaz_audio::{g711, AudioChunk, HalfBandUpsampler, Resampler, SAMPLE_RATE_HZ};
 use awaaz_call::{connection_pair, CallError, CallInfo, CallerCommand, CallerEvent};
 use awaaz_store::{CallId, Channel, PhoneNumber};
 use awaaz_telephony::twiml;
@@ -33,6 +33,8 @@ use tokio::time::Instant;
 use super::{PhoneLines, TRANSFER_LANGUAGE, TRANSFER_SAY};
 use crate::http::AppState;
 
+/// The rate of G.711 lines, and of the realtime engine's `audio/pcmu`.
+const LINE_RATE_HZ: u32 = 8_000;
 /// A socket that has not sent `start` by then is closed.
 pub(crate) const START_TIMEOUT: Duration = Duration::from_secs(10);
 /// Above this the WebSocket layer refuses a message and closes the socket.
@@ -95,8 +97,8 @@ pub(crate) enum LineEvent {
     Connected,
     /// The stream's metadata.
     Start(StartInfo),
-    /// Caller audio, PCM16 at the line rate.
-    Audio(Vec<i16>),
+    /// Caller audio at the line rate.
+    Audio(LineAudio),
     /// Audio before our mark (checkpoint) of this name has played, or was
     /// cleared (Twilio and Exotel return pending marks on a clear).
     Mark(String),
@@ -121,6 +123,33 @@ impl LineEvent {
             Self::Cleared => "cleared",
             Self::Stop => "stop",
             Self::Other(name) => name,
+        }
+    }
+}
+
+/// One frame of caller audio as the carrier sent it.
+#[derive(Debug)]
+pub(crate) enum LineAudio {
+    /// G.711 μ-law bytes (Twilio; Plivo `audio/x-mulaw`).
+    Mulaw(Vec<u8>),
+    /// PCM16 samples (Exotel; Plivo `audio/x-l16`).
+    Pcm(Vec<i16>),
+}
+
+impl LineAudio {
+    /// As PCM16 samples at the line rate.
+    pub(crate) fn into_pcm(self) -> Vec<i16> {
+        match self {
+            Self::Mulaw(bytes) => g711::ulaw_decode(&bytes),
+            Self::Pcm(samples) => samples,
+        }
+    }
+
+    /// As μ-law bytes (the carrier's own bytes when it sent μ-law).
+    pub(crate) fn into_mulaw(self) -> Vec<u8> {
+        match self {
+            Self::Mulaw(bytes) => bytes,
+            Self::Pcm(samples) => g711::ulaw_encode(&samples),
         }
     }
 }
@@ -165,6 +194,13 @@ pub(crate) trait Dialect: Send + 'static {
     /// One 20 ms frame of line audio (PCM16 at the line rate) as a frame to
     /// send; `None` if the carrier cannot take it (logged by the dialect).
     fn encode_audio(&self, frame: &[i16]) -> Option<String>;
+
+    /// One 20 ms frame of μ-law at 8 kHz (the realtime engine's audio on
+    /// an 8 kHz line) as a frame to send. By default decoded and sent as
+    /// [`Dialect::encode_audio`]; μ-law carriers send the bytes as they are.
+    fn encode_mulaw(&self, frame: &[u8]) -> Option<String> {
+        self.encode_audio(&g711::ulaw_decode(frame))
+    }
 
     /// A mark (checkpoint) to be echoed once the audio before it played.
     fn encode_mark(&self, name: &str) -> String;
@@ -429,13 +465,22 @@ pub(crate) async fn run<D: Dialect>(mut socket: WebSocket, state: AppState, mut 
         return;
     };
 
+    // The realtime engine takes 8 kHz μ-law as the carrier sent it (the
+    // session is `audio/pcmu`); other rates go through the cascade's PCM.
+    let realtime = calls.is_realtime();
+    let passthrough = realtime && start.sample_rate_hz == LINE_RATE_HZ;
+    let prepared = if realtime {
+        lines.claim_session(&start.carrier_call_id).await
+    } else {
+        None
+    };
     let mut info = CallInfo::new(D::CHANNEL);
     info.caller.clone_from(&start.caller);
     info.carrier_call_id = Some(start.carrier_call_id.clone());
     let call_id = info.id.clone();
     tracing::Span::current().record("call_id", tracing::field::display(&call_id));
     let (connection, mut endpoint) = connection_pair(CONNECTION_QUEUE);
-    let handle = match calls.supervisor().start(info, connection) {
+    let handle = match calls.start(info, connection, prepared) {
         Ok(handle) => handle,
         Err(e) => {
             tracing::warn!(carrier = D::NAME, error = %e, "phone call refused");
@@ -448,7 +493,15 @@ pub(crate) async fn run<D: Dialect>(mut socket: WebSocket, state: AppState, mut 
             return;
         }
     };
-    tracing::info!(carrier = D::NAME, caller = ?start.caller, "phone call started");
+    tracing::info!(
+        carrier = D::NAME,
+        caller = ?start.caller,
+        engine = if realtime { "realtime" } else { "cascade" },
+        "phone call started"
+    );
+    // Realtime audio on a line that is not 8 kHz: μ-law 8 kHz → 16 kHz →
+    // the framer (→ the line rate).
+    let mut mulaw_up: Option<HalfBandUpsampler> = None;
 
     let events = endpoint.event_sender();
     let mut marks = Marks::default();
@@ -466,10 +519,15 @@ pub(crate) async fn run<D: Dialect>(mut socket: WebSocket, state: AppState, mut 
                     Some(Ok(Message::Close(_)) | Err(_)) | None => break Ending::CallerGone,
                 };
                 match dialect.decode(text.as_str()) {
-                    Ok(LineEvent::Audio(samples)) => {
+                    Ok(LineEvent::Audio(audio)) => {
+                        let event = if passthrough {
+                            CallerEvent::LineAudio(audio.into_mulaw())
+                        } else {
+                            CallerEvent::Audio(inbound.convert(&audio.into_pcm()))
+                        };
                         // Never wait on the call here: a call that is behind
                         // must not stall marks and hang-ups behind audio.
-                        match events.try_send(CallerEvent::Audio(inbound.convert(&samples))) {
+                        match events.try_send(event) {
                             Ok(true) => {}
                             Ok(false) => dropped_audio += 1,
                             Err(_) => break Ending::HangUp,
@@ -502,6 +560,17 @@ pub(crate) async fn run<D: Dialect>(mut socket: WebSocket, state: AppState, mut 
             command = endpoint.recv() => {
                 let sent = match command {
                     Some(CallerCommand::Play(chunk)) => {
+                        send_frames(&mut socket, &dialect, framer.push(&chunk)).await
+                    }
+                    Some(CallerCommand::PlayLine(mulaw)) if start.sample_rate_hz == LINE_RATE_HZ => {
+                        match dialect.encode_mulaw(&mulaw) {
+                            Some(text) => send_text(&mut socket, text).await,
+                            None => true,
+                        }
+                    }
+                    Some(CallerCommand::PlayLine(mulaw)) => {
+                        let up = mulaw_up.get_or_insert_with(HalfBandUpsampler::new);
+                        let chunk = AudioChunk::new(up.process(&g711::ulaw_decode(&mulaw)));
                         send_frames(&mut socket, &dialect, framer.push(&chunk)).await
                     }
                     Some(CallerCommand::Mark(name)) => {

@@ -28,7 +28,9 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tracing::Instrument as _;
 
-use super::bridge::{self, Dialect, Handoff, LineEvent, StartInfo, MAX_SOCKET_MESSAGE_BYTES};
+use super::bridge::{
+    self, Dialect, Handoff, LineAudio, LineEvent, StartInfo, MAX_SOCKET_MESSAGE_BYTES,
+};
 use crate::http::AppState;
 
 /// `WS /exotel/media`: a Voicebot stream.
@@ -115,7 +117,9 @@ impl Dialect for ExotelDialect {
                     sample_rate_hz: start.media_format.sample_rate_hz,
                 })
             }
-            exotel::Inbound::Media(media) => LineEvent::Audio(pcm16_from_le(&media.payload)),
+            exotel::Inbound::Media(media) => {
+                LineEvent::Audio(LineAudio::Pcm(pcm16_from_le(&media.payload)))
+            }
             exotel::Inbound::Dtmf(dtmf) => LineEvent::Dtmf(dtmf.digit),
             exotel::Inbound::Mark(mark) => LineEvent::Mark(mark.name),
             exotel::Inbound::Clear(_) => LineEvent::Cleared,

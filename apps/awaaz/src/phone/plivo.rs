@@ -40,7 +40,9 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tracing::Instrument as _;
 
-use super::bridge::{self, Dialect, Handoff, LineEvent, StartInfo, MAX_SOCKET_MESSAGE_BYTES};
+use super::bridge::{
+    self, Dialect, Handoff, LineAudio, LineEvent, StartInfo, MAX_SOCKET_MESSAGE_BYTES,
+};
 use super::exotel::{pcm16_from_le, pcm16_to_le};
 use super::{masked, ws_base, PhoneLines, TRANSFER_LANGUAGE, TRANSFER_SAY};
 use crate::http::AppState;
@@ -185,6 +187,10 @@ pub(super) async fn answer(
     if let (Some(call_uuid), Some(from)) = (call_uuid, from) {
         lines.remember_plivo_caller(call_uuid, PhoneNumber::new(from));
     }
+    if let Some(call_uuid) = call_uuid {
+        // As for Twilio: the model's handshakes overlap the stream's.
+        lines.prepare_session(call_uuid, Channel::Plivo, from.is_some());
+    }
     let stream = Stream::new(url)
         .bidirectional(true)
         .keep_call_alive(true)
@@ -325,9 +331,9 @@ impl Dialect for PlivoDialect {
             }
             plivo::Inbound::Media(media) => match self.content_type {
                 Some(ContentType::MulawRate8000) => {
-                    LineEvent::Audio(g711::ulaw_decode(&media.payload))
+                    LineEvent::Audio(LineAudio::Mulaw(media.payload))
                 }
-                _ => LineEvent::Audio(pcm16_from_le(&media.payload)),
+                _ => LineEvent::Audio(LineAudio::Pcm(pcm16_from_le(&media.payload))),
             },
             plivo::Inbound::Dtmf(dtmf) => LineEvent::Dtmf(dtmf.digit),
             plivo::Inbound::PlayedStream(played) => LineEvent::Mark(played.name),
@@ -359,6 +365,15 @@ impl Dialect for PlivoDialect {
             _ => pcm16_to_le(frame),
         };
         Some(plivo::encode_play_audio(content_type, &payload))
+    }
+
+    fn encode_mulaw(&self, frame: &[u8]) -> Option<String> {
+        match self.content_type? {
+            content_type @ ContentType::MulawRate8000 => {
+                Some(plivo::encode_play_audio(content_type, frame))
+            }
+            _ => self.encode_audio(&g711::ulaw_decode(frame)),
+        }
     }
 
     fn encode_mark(&self, name: &str) -> String {

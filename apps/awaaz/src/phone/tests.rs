@@ -10,7 +10,7 @@ use super::*;
 use crate::config::Secret;
 
 fn settings() -> PhoneSettings {
-    crate::Config::default().phone
+    Config::default().phone
 }
 
 #[test]

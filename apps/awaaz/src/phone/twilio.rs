@@ -35,7 +35,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use tracing::Instrument as _;
 
-use super::bridge::{self, Dialect, Handoff, LineEvent, StartInfo, MAX_SOCKET_MESSAGE_BYTES};
+use super::bridge::{
+    self, Dialect, Handoff, LineAudio, LineEvent, StartInfo, MAX_SOCKET_MESSAGE_BYTES,
+};
 use super::{masked, ws_base, PhoneLines};
 use crate::http::AppState;
 
@@ -151,6 +153,9 @@ pub(super) async fn voice(
     if let Some(validator) = lines.validator() {
         stream = stream.parameter(TOKEN_PARAM, stream_token(validator, call_sid, from));
     }
+    // The realtime model's handshakes run while Twilio fetches the TwiML
+    // and opens the stream, so the greeting is not delayed by them.
+    lines.prepare_session(call_sid, Channel::Twilio, !from.is_empty());
     xml(VoiceResponse::new().connect_stream(stream).render())
 }
 
@@ -276,7 +281,7 @@ impl Dialect for TwilioDialect {
             }
             twilio::Inbound::Media(media) => match media.track {
                 Track::Outbound => LineEvent::Other("media (outbound track)".to_owned()),
-                _ => LineEvent::Audio(g711::ulaw_decode(&media.payload)),
+                _ => LineEvent::Audio(LineAudio::Mulaw(media.payload)),
             },
             twilio::Inbound::Dtmf(dtmf) => LineEvent::Dtmf(dtmf.digit),
             twilio::Inbound::Mark(mark) => LineEvent::Mark(mark.name),
@@ -313,6 +318,10 @@ impl Dialect for TwilioDialect {
 
     fn encode_audio(&self, frame: &[i16]) -> Option<String> {
         Some(twilio::encode_media(&self.sid(), &g711::ulaw_encode(frame)))
+    }
+
+    fn encode_mulaw(&self, frame: &[u8]) -> Option<String> {
+        Some(twilio::encode_media(&self.sid(), frame))
     }
 
     fn encode_mark(&self, name: &str) -> String {
