@@ -45,6 +45,8 @@ use chrono::{DateTime, Utc};
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
+mod support;
+
 /// One engine call at a time (see the module docs).
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -237,10 +239,7 @@ impl Phone {
         init_logs();
         let rest = FakeCarrierRest::start().await;
         let dir = tempfile::tempdir().expect("temporary directory");
-        let mut config = awaaz_tests::test_config(format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("awaaz.db").display()
-        ));
+        let mut config = support::sqlite_config(dir.path());
         let phone = &mut config.phone;
         phone.transfer_to = Some(DESK.to_owned());
         match carrier {
@@ -317,12 +316,8 @@ impl Phone {
         params: &[(&str, &str)],
         signed_url: Option<&str>,
     ) -> (u16, String) {
-        let headers = signed_url.map(|url| {
-            let signature = RequestValidator::new(TWILIO_AUTH_TOKEN).compute(url, params);
-            vec![("x-twilio-signature", signature)]
-        });
-        self.post_signed_form(path, params, headers.unwrap_or_default())
-            .await
+        let headers = signed_url.map(|url| support::twilio_signature(url, params));
+        support::post_form(&self.url(path), params, headers.unwrap_or_default()).await
     }
 
     /// POSTs a form as Plivo does, signed (`X-Plivo-Signature-V3`) for
@@ -346,29 +341,7 @@ impl Phone {
                 ("x-plivo-signature-v3-nonce", nonce),
             ]
         });
-        self.post_signed_form(path, params, headers.unwrap_or_default())
-            .await
-    }
-
-    async fn post_signed_form(
-        &self,
-        path: &str,
-        params: &[(&str, &str)],
-        headers: Vec<(&'static str, String)>,
-    ) -> (u16, String) {
-        let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(params)
-            .finish();
-        let mut request = client()
-            .post(self.url(path))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body);
-        for (name, value) in headers {
-            request = request.header(name, value);
-        }
-        let response = request.send().await.expect("request sent");
-        let status = response.status().as_u16();
-        (status, response.text().await.expect("body"))
+        support::post_form(&self.url(path), params, headers.unwrap_or_default()).await
     }
 
     async fn calls(&self) -> Vec<Call> {
@@ -377,29 +350,7 @@ impl Phone {
 
     /// Waits until the call with this carrier id is stored as ended.
     async fn ended_call(&self, carrier_call_id: &str) -> CallDetail {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(call) = self
-                .store
-                .call_by_carrier_id(carrier_call_id)
-                .await
-                .expect("store readable")
-            {
-                if call.ended_at.is_some() {
-                    return self
-                        .store
-                        .call(&call.id)
-                        .await
-                        .expect("store readable")
-                        .expect("call stored");
-                }
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "the call {carrier_call_id} was never stored as ended"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        support::ended_call(self.store.as_ref(), carrier_call_id).await
     }
 
     /// What Whisper hears in `line` (8 kHz audio the caller heard).
@@ -426,14 +377,6 @@ impl Phone {
             handle.shutdown().await.expect("clean shutdown");
         }
     }
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("http client")
 }
 
 // ---- speech ----
@@ -773,65 +716,14 @@ async fn complaint(phone: &Phone, call: &FakeCall, carrier_call_id: &str, label:
 // ---- Twilio ----
 
 /// Parses the TwiML `<Stream url>` and its `<Parameter>`s.
-fn parse_stream_twiml(twiml: &str) -> (String, BTreeMap<String, String>) {
-    let unescape = |s: &str| {
-        s.replace("&quot;", "\"")
-            .replace("&apos;", "'")
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&amp;", "&")
-    };
-    let attr = |tag: &str, name: &str| -> Option<String> {
-        let start = tag.find(&format!("{name}=\""))? + name.len() + 2;
-        let end = tag[start..].find('"')? + start;
-        Some(unescape(&tag[start..end]))
-    };
-    let stream_at = twiml.find("<Stream ").expect("a <Stream>");
-    let stream_tag =
-        &twiml[stream_at..stream_at + twiml[stream_at..].find('>').expect("a closed <Stream> tag")];
-    let url = attr(stream_tag, "url").expect("a stream url");
-    let mut params = BTreeMap::new();
-    for piece in twiml.split("<Parameter ").skip(1) {
-        let tag = &piece[..piece.find("/>").expect("a closed <Parameter/>")];
-        params.insert(
-            attr(tag, "name").expect("a parameter name"),
-            attr(tag, "value").expect("a parameter value"),
-        );
-    }
-    (url, params)
-}
-
 /// A Twilio call the way Twilio makes it: the signed voice webhook, then
 /// the Media Stream the TwiML names, with its parameters.
 async fn twilio_call(phone: &Phone, from: &str) -> FakeTwilioCall {
-    let setup = TwilioCallSetup {
-        from: from.to_owned(),
-        to: SHOP.to_owned(),
-        account_sid: TWILIO_ACCOUNT_SID.to_owned(),
-        ..TwilioCallSetup::default()
-    };
-    let params = [
-        ("AccountSid", TWILIO_ACCOUNT_SID),
-        ("CallSid", setup.call_sid.as_str()),
-        ("From", from),
-        ("To", SHOP),
-        ("CallStatus", "ringing"),
-        ("Direction", "inbound"),
-    ];
-    let url = phone.url("/twilio/voice");
-    let (status, twiml) = phone.post_form("/twilio/voice", &params, Some(&url)).await;
-    assert_eq!(status, 200, "{twiml}");
-    let (stream_url, custom_parameters) = parse_stream_twiml(&twiml);
+    let (setup, stream_url) = support::answer_twilio(&phone.url(""), from, SHOP).await;
     assert_eq!(stream_url, phone.ws("/twilio/media"));
-    FakeTwilioCall::connect(
-        &stream_url,
-        TwilioCallSetup {
-            custom_parameters,
-            ..setup
-        },
-    )
-    .await
-    .expect("the media stream opens")
+    FakeTwilioCall::connect(&stream_url, setup)
+        .await
+        .expect("the media stream opens")
 }
 
 macro_rules! engines_or_skip {
@@ -963,7 +855,7 @@ async fn twilio_malformed_frames_are_dropped_and_calls_go_on() {
         let url = phone.url("/twilio/voice");
         let (status, twiml) = phone.post_form("/twilio/voice", &params, Some(&url)).await;
         assert_eq!(status, 200);
-        let (stream_url, custom) = parse_stream_twiml(&twiml);
+        let (stream_url, custom) = support::parse_stream_twiml(&twiml);
         let (mut bad, _) = tokio_tungstenite::connect_async(stream_url)
             .await
             .expect("connects");
@@ -1046,7 +938,11 @@ fn base64_encode(bytes: &[u8]) -> String {
 }
 
 async fn get(url: &str) -> (u16, String) {
-    let response = client().get(url).send().await.expect("request sent");
+    let response = support::client()
+        .get(url)
+        .send()
+        .await
+        .expect("request sent");
     let status = response.status().as_u16();
     (status, response.text().await.expect("body"))
 }
@@ -1094,7 +990,7 @@ async fn twilio_voice_webhook_needs_a_valid_signature() {
         .extend_pairs(tampered)
         .finish();
     let signature = RequestValidator::new(TWILIO_AUTH_TOKEN).compute(&url, &params);
-    let response = client()
+    let response = support::client()
         .post(&url)
         .header("content-type", "application/x-www-form-urlencoded")
         .header("x-twilio-signature", signature)
@@ -1126,7 +1022,7 @@ async fn twilio_voice_webhook_streams_to_the_public_url() {
         .post_form("/twilio/voice", &params, Some(public))
         .await;
     assert_eq!(status, 200, "{twiml}");
-    let (url, parameters) = parse_stream_twiml(&twiml);
+    let (url, parameters) = support::parse_stream_twiml(&twiml);
     assert_eq!(url, "wss://voice.example.in/twilio/media");
     assert_eq!(parameters["From"], PRIYA);
     assert_eq!(parameters["CallSid"], sid);
@@ -1211,7 +1107,7 @@ async fn twilio_status_callback_updates_the_call_record() {
 #[tokio::test]
 async fn outbound_calls_go_through_twilio_rest() {
     let phone = Phone::start(Carrier::Twilio, None, |_| {}).await;
-    let response = client()
+    let response = support::client()
         .post(phone.url("/api/v1/calls/outbound"))
         .json(&serde_json::json!({ "to": PRIYA }))
         .send()
@@ -1225,7 +1121,7 @@ async fn outbound_calls_go_through_twilio_rest() {
     assert_eq!(created[0].to, PRIYA);
     assert_eq!(created[0].from, SHOP);
     let twiml = created[0].twiml.as_deref().expect("inline TwiML");
-    let (url, params) = parse_stream_twiml(twiml);
+    let (url, params) = support::parse_stream_twiml(twiml);
     assert_eq!(url, phone.ws("/twilio/media"));
     assert_eq!(params["From"], PRIYA);
     assert!(params.contains_key("token") && params.contains_key("nonce"));
@@ -1234,7 +1130,7 @@ async fn outbound_calls_go_through_twilio_rest() {
         Some(phone.url("/twilio/status").as_str())
     );
 
-    let response = client()
+    let response = support::client()
         .post(phone.url("/api/v1/calls/outbound"))
         .json(&serde_json::json!({ "to": "call me maybe" }))
         .send()
@@ -1245,7 +1141,7 @@ async fn outbound_calls_go_through_twilio_rest() {
 
     // Without Twilio credentials: 503 with a clear error.
     let phone = Phone::start(Carrier::Plivo, None, |_| {}).await;
-    let response = client()
+    let response = support::client()
         .post(phone.url("/api/v1/calls/outbound"))
         .json(&serde_json::json!({ "to": PRIYA }))
         .send()
@@ -1354,7 +1250,7 @@ async fn plivo_webhooks_need_a_valid_signature() {
     for token in [PLIVO_AUTH_TOKEN, "another-account"] {
         let signature =
             SignatureV3Validator::new(token).compute(PlivoMethod::Post, &url, &params, "n1");
-        let response = client()
+        let response = support::client()
             .post(&url)
             .header("content-type", "application/x-www-form-urlencoded")
             .header("x-plivo-signature-v3", signature)

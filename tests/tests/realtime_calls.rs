@@ -28,13 +28,17 @@ use awaaz_fakes::realtime::{AudioReply, CallerTurn, FakeRealtime, Pacing, Reply,
 use awaaz_realtime::{ApiKey, RealtimeConfig};
 use awaaz_speech::tts::SilentSynthesizer;
 use awaaz_speech::ScriptedRecognizer;
-use awaaz_store::{CallDetail, CallId, Channel, OrderFilter, OrderId, SeaStore, Speaker, Store};
+use awaaz_store::{CallDetail, CallId, Channel, OrderFilter, SeaStore, Speaker, Store};
 use serde_json::{json, Value};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 const API_KEY: &str = "sk-test-realtime";
+mod support;
+
+use support::turns;
+
 /// μ-law bytes per millisecond (8 kHz).
 const BYTES_PER_MS: u64 = 8;
 /// Everything a test waits for, at most.
@@ -366,14 +370,6 @@ fn marks(seen: &[Seen]) -> Vec<(String, u64)> {
         .collect()
 }
 
-fn turns(detail: &CallDetail) -> Vec<(Speaker, String)> {
-    detail
-        .turns
-        .iter()
-        .map(|t| (t.speaker, t.text.clone()))
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn greeting_is_spoken_paced_and_stored() {
     let (store, _dir) = store().await;
@@ -498,27 +494,11 @@ async fn greeting_is_spoken_paced_and_stored() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn order_lookup_is_answered_from_the_store() {
     let (store, _dir) = store().await;
-    let order = store
-        .order(&OrderId("ORD-45678".to_owned()))
-        .await
-        .unwrap()
-        .expect("demo order");
+    let order = support::demo_order(store.as_ref()).await;
     assert_eq!(order.courier.as_deref(), Some("Delhivery"));
-    let fake = FakeRealtime::start(script(1_000).turn(CallerTurn::new(
-        1_600,
-        2_600,
-        "mera order 4 5 6 7 8 kab aayega",
-        Reply::function_call(
-            "lookup_order",
-            json!({"order_id": "45678"}),
-            AudioReply::new(
-                "Aapka order {order.order_id} {order.status} hai, {order.courier} se aa raha hai.",
-                2_000,
-            ),
-        ),
-    )))
-    .await
-    .unwrap();
+    let fake = FakeRealtime::start(script(1_000).turn(support::order_lookup_turn(1_600, 2_600)))
+        .await
+        .unwrap();
     let call = start_call(engines(&store, &fake), twilio_call());
     let rec = fake
         .wait_for(0, WAIT, |r| {
@@ -601,19 +581,7 @@ async fn barge_in_truncates_at_what_the_caller_heard() {
     };
     let fake = FakeRealtime::start(script).await.unwrap();
     let call = start_call(engines(&store, &fake), twilio_call());
-    let rec = fake
-        .wait_for(0, WAIT, |r| !r.truncations.is_empty())
-        .await
-        .expect("a truncation");
-    // Anything stale would arrive now; then the caller's words are
-    // transcribed.
-    fake.wait_for(0, WAIT, |r| {
-        r.sent
-            .iter()
-            .any(|t| t == "conversation.item.input_audio_transcription.completed")
-    })
-    .await
-    .expect("the caller's words are transcribed");
+    let rec = support::truncated_then_transcribed(&fake, WAIT).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let rec_after = fake.recording(0).unwrap();
     let id = call.id.clone();
@@ -680,19 +648,10 @@ async fn barge_in_truncates_at_what_the_caller_heard() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transfer_waits_for_the_goodbye_to_play() {
     let (store, _dir) = store().await;
-    let goodbye = "Main aapko abhi ek colleague se jod rahi hoon.";
-    let fake = FakeRealtime::start(script(800).turn(CallerTurn::new(
-        1_200,
-        2_000,
-        "mujhe kisi insaan se baat karni hai",
-        Reply::function_call(
-            "transfer_to_human",
-            json!({"reason": "caller asked for a person"}),
-            AudioReply::new(goodbye, 1_200),
-        ),
-    )))
-    .await
-    .unwrap();
+    let goodbye = support::TRANSFER_LINE;
+    let fake = FakeRealtime::start(script(800).turn(support::transfer_turn(1_200, 2_000)))
+        .await
+        .unwrap();
     let call = start_call(engines(&store, &fake), twilio_call());
     let id = call.id.clone();
     let (report, seen) = call.ended_by_awaaz().await;
@@ -836,23 +795,26 @@ async fn a_model_lost_twice_hands_the_caller_to_a_person() {
     assert_eq!(transfers[0].reason, "model_unavailable");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unreachable_model_hands_the_caller_to_a_person_at_once() {
-    let (store, _dir) = store().await;
-    // A port nobody listens on.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("ws://{}/v1/realtime", closed.local_addr().unwrap());
+/// Engines dialling a port nobody listens on.
+fn unreachable_engines(store: &Arc<dyn Store>) -> RealtimeEngines {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let url = format!(
+        "ws://{}/v1/realtime",
+        closed.local_addr().expect("its address")
+    );
     drop(closed);
-    let engines = RealtimeEngines::new(
-        Arc::clone(&store),
+    RealtimeEngines::new(
+        Arc::clone(store),
         RealtimeConfig {
             url,
             connect_timeout: Duration::from_millis(500),
             ..RealtimeConfig::default()
         },
-    );
-    let started = Instant::now();
-    let call = start_call(engines, twilio_call());
+    )
+}
+
+/// The call went to a person at once.
+async fn handed_to_a_person(call: Call, store: &Arc<dyn Store>, started: Instant) {
     let id = call.id.clone();
     let (report, seen) = call.ended_by_awaaz().await;
     assert_eq!(report.status, EndStatus::Transferred);
@@ -864,7 +826,26 @@ async fn an_unreachable_model_hands_the_caller_to_a_person_at_once() {
             ..
         })
     ));
-    assert_eq!(detail(&store, &id).await.call.status, "transferred");
+    assert_eq!(detail(store, &id).await.call.status, "transferred");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_model_hands_the_caller_to_a_person_at_once() {
+    let (store, _dir) = store().await;
+    let started = Instant::now();
+    let call = start_call(unreachable_engines(&store), twilio_call());
+    handed_to_a_person(call, &store, started).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_model_goes_to_a_person_when_the_cascade_is_full() {
+    let (store, _dir) = store().await;
+    let engines = unreachable_engines(&store)
+        .with_fallback(cascade(&store).await)
+        .with_fallback_limit(0);
+    let started = Instant::now();
+    let call = start_call(engines, twilio_call());
+    handed_to_a_person(call, &store, started).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1048,18 +1029,9 @@ async fn cascade(store: &Arc<dyn Store>) -> CallEngines {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_model_leaves_the_call_to_the_cascade_when_there_is_one() {
     let (store, _dir) = store().await;
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("ws://{}/v1/realtime", closed.local_addr().unwrap());
-    drop(closed);
-    let engines = RealtimeEngines::new(
-        Arc::clone(&store),
-        RealtimeConfig {
-            url,
-            connect_timeout: Duration::from_millis(500),
-            ..RealtimeConfig::default()
-        },
-    )
-    .with_fallback(cascade(&store).await);
+    let engines = unreachable_engines(&store)
+        .with_fallback(cascade(&store).await)
+        .with_fallback_limit(1);
     let call = start_call(engines, twilio_call());
     // The embedded agent greets through the (silent) synthesiser.
     call.line.wait_played(200).await;
