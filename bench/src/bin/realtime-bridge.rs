@@ -1,24 +1,28 @@
-//! `realtime-bridge`: what awaaz's realtime engine adds between a phone
-//! line and the speech-to-speech model, and how many bridged calls one
-//! process holds.
+//! `realtime-bridge`: what awaaz adds between a phone line and the
+//! speech-to-speech model, and how many bridged calls one server holds.
 //!
 //! ```text
-//!  fake callers (20 ms μ-law frames, real time; each frame carries its send time)
-//!     │ CallerEndpoint ─▶ awaaz_call::run_realtime_call ─▶ ws ─▶ fake model (loopback)
-//!     │                     carrier reader → model writer        input_audio_buffer.append:
-//!     │                                                          "carrier → model" = arrival − send time
-//!     ◀─ PlayLine ◀─ paced writer ◀─ driver ◀─ model reader ◀─ ws ◀─ output_audio.delta every 25 ms
-//!        "model → carrier" = PlayLine received − delta send time      (20 ms μ-law, carrying its send time)
+//!  --path server (default): the whole server, as a carrier sees it
+//!  fake Twilio streams ─ws /twilio/media─▶ awaaz server (own runtime, threads "awaaz-server":
+//!   (20 ms media frames,                   bridge → run_realtime_call) ─ws─▶ fake model (loopback)
+//!    each payload carries its send time)                                       input_audio_buffer.append:
+//!     ◀─ media (payload: the model's bytes) ◀─ bridge ◀─ paced writer ◀─ ws ◀─ output_audio.delta
+//!        "model → carrier" = media received − delta send time         "carrier → model" = arrival − send time
+//!
+//!  --path engine: awaaz_call::run_realtime_call alone, callers on a CallerEndpoint (no WebSocket,
+//!  JSON or base64 on the carrier side)
 //! ```
 //!
-//! μ-law passes through the engine untouched, so the send time written
-//! into the audio bytes survives the trip both ways. The fake model sends
+//! μ-law passes through the bridge and the engine untouched, so the send
+//! time written into the audio bytes survives the trip both ways. The fake model sends
 //! 20 ms of audio every 25 ms, a little slower than real time, so the paced
 //! writer's queue is empty when a delta arrives and the figure is the
 //! bridge's own delay, not playout pacing.
 //!
-//! Everything runs in this one process on loopback (callers, engine, fake
-//! model): CPU and RSS are the whole process's. Levels run one after the
+//! Everything runs in this one process on loopback. With `--path server`
+//! the server has its own tokio runtime, and "server CPU" counts only its
+//! threads; RSS is the whole process's (callers and fake model included).
+//! With `--path engine` CPU is the whole process's. Levels run one after the
 //! other (100, 250, 500, … calls at once); each warms up, measures for
 //! `--seconds`, then hangs every call up. The run stops by itself after the
 //! last level, or early when a level misses the goal by far.
@@ -74,9 +78,23 @@ struct Args {
     /// Seconds of warm-up per level, after the last call has started.
     #[arg(long, default_value_t = 2)]
     warmup: u64,
-    /// Tokio worker threads (default: one per core).
+    /// Tokio worker threads (default: one per core), for the server's
+    /// runtime and for the load's.
     #[arg(long)]
     workers: Option<usize>,
+    /// What is measured: the whole server over carrier sockets, or the
+    /// realtime engine alone.
+    #[arg(long, value_enum, default_value_t = BridgePath::Server)]
+    path: BridgePath,
+}
+
+/// See the module docs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum BridgePath {
+    /// Twilio Media Streams → awaaz server (bridge + engine) → model.
+    Server,
+    /// `run_realtime_call` on a `CallerEndpoint` → model.
+    Engine,
 }
 
 /// The process-wide time origin stamped into audio.
@@ -109,6 +127,10 @@ struct Meter {
     to_caller: Mutex<Histogram<u64>>,
     frames_sent: AtomicU64,
     frames_unsent: AtomicU64,
+    /// Streams the server closed before the bench hung up (server path).
+    closed_early: AtomicU64,
+    /// Caller frames that reached the model.
+    frames_at_model: AtomicU64,
 }
 
 impl Meter {
@@ -119,6 +141,8 @@ impl Meter {
             to_caller: Mutex::new(Histogram::new_with_bounds(1, 10_000_000, 3)?),
             frames_sent: AtomicU64::new(0),
             frames_unsent: AtomicU64::new(0),
+            closed_early: AtomicU64::new(0),
+            frames_at_model: AtomicU64::new(0),
         })
     }
 
@@ -171,6 +195,7 @@ async fn model_session(stream: TcpStream, meter: Arc<Meter>, stop: CancellationT
             message = stream.next() => match message {
                 Some(Ok(Message::Text(text))) => {
                     if let Some(audio) = appended_audio(text.as_str()) {
+                        meter.frames_at_model.fetch_add(1, Ordering::Relaxed);
                         if let Some(us) = age_us(&audio) {
                             meter.record(&meter.to_model, us);
                         }
@@ -259,6 +284,248 @@ struct Level {
 }
 
 async fn run_level(calls: usize, args: &Args, store: &Arc<dyn Store>) -> anyhow::Result<Level> {
+    match args.path {
+        BridgePath::Engine => run_engine_level(calls, args, store).await,
+        BridgePath::Server => run_server_level(calls, args).await,
+    }
+}
+
+/// One caller over a Twilio Media Stream: `connected`, `start`, a stamped
+/// `media` frame every 20 ms (phase-shifted per call), marks echoed at once,
+/// and the age of every frame played to it.
+async fn twilio_caller(
+    url: String,
+    n: u64,
+    phase: Duration,
+    meter: Arc<Meter>,
+    hang_up: CancellationToken,
+) {
+    // TCP_NODELAY: one frame per segment, as from a media server.
+    let Ok((ws, _)) = tokio_tungstenite::connect_async_with_config(url.as_str(), None, true).await
+    else {
+        meter.closed_early.fetch_add(1, Ordering::Relaxed);
+        return;
+    };
+    let (mut sink, mut stream) = ws.split();
+    let stream_sid = format!("MZ{n:032x}");
+    let call_sid = format!("CA{n:032x}");
+    let start = json!({
+        "event": "start", "sequenceNumber": "1", "streamSid": stream_sid,
+        "start": {"accountSid": "AC00000000000000000000000000000000", "streamSid": stream_sid,
+                  "callSid": call_sid, "tracks": ["inbound"], "customParameters": {},
+                  "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}},
+    });
+    let connected = r#"{"event":"connected","protocol":"Call","version":"1.0.0"}"#;
+    for frame in [connected.to_owned(), start.to_string()] {
+        if sink.send(Message::text(frame)).await.is_err() {
+            meter.closed_early.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+    }
+    let mut frames = tokio::time::interval_at(
+        tokio::time::Instant::now() + phase,
+        Duration::from_millis(20),
+    );
+    frames.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut seq = 1u64;
+    let mut chunk = 0u64;
+    loop {
+        tokio::select! {
+            () = hang_up.cancelled() => {
+                seq += 1;
+                let stop = json!({"event": "stop", "sequenceNumber": seq.to_string(),
+                                  "streamSid": stream_sid,
+                                  "stop": {"accountSid": "AC00000000000000000000000000000000",
+                                           "callSid": call_sid}});
+                let _ = sink.send(Message::text(stop.to_string())).await;
+                let _ = sink.close().await;
+                return;
+            }
+            _ = frames.tick() => {
+                seq += 1;
+                chunk += 1;
+                let payload = base64::engine::general_purpose::STANDARD.encode(stamped_frame());
+                let media = format!(
+                    r#"{{"event":"media","sequenceNumber":"{seq}","media":{{"track":"inbound","chunk":"{chunk}","timestamp":"{}","payload":"{payload}"}},"streamSid":"{stream_sid}"}}"#,
+                    (chunk - 1) * 20
+                );
+                if sink.send(Message::text(media)).await.is_err() {
+                    meter.closed_early.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+                meter.frames_sent.fetch_add(1, Ordering::Relaxed);
+            }
+            message = stream.next() => {
+                let text = match message {
+                    Some(Ok(Message::Text(text))) => text,
+                    Some(Ok(_)) => continue,
+                    Some(Err(_)) | None => {
+                        meter.closed_early.fetch_add(1, Ordering::Relaxed);
+                        return;
+                    }
+                };
+                let Ok(event) = serde_json::from_str::<Value>(text.as_str()) else { continue };
+                match event["event"].as_str() {
+                    Some("media") => {
+                        let played = event["media"]["payload"]
+                            .as_str()
+                            .and_then(|p| base64::engine::general_purpose::STANDARD.decode(p).ok());
+                        if let Some(us) = played.as_deref().and_then(age_us) {
+                            meter.record(&meter.to_caller, us);
+                        }
+                    }
+                    Some("mark") => {
+                        seq += 1;
+                        let echo = json!({"event": "mark", "sequenceNumber": seq.to_string(),
+                                          "streamSid": stream_sid, "mark": event["mark"]});
+                        if sink.send(Message::text(echo.to_string())).await.is_err() {
+                            return;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// Thread name prefix of the server's runtime.
+const SERVER_THREADS: &str = "awaaz-server";
+
+/// The awaaz server under test on its own runtime: the phone routes with
+/// the realtime engine dialling `model_url`.
+struct ServerUnderTest {
+    runtime: tokio::runtime::Runtime,
+    handle: awaaz::ServerHandle,
+    _dir: tempfile::TempDir,
+}
+
+impl ServerUnderTest {
+    async fn start(model_url: &str, calls: usize, workers: Option<usize>) -> anyhow::Result<Self> {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.enable_all().thread_name(SERVER_THREADS);
+        if let Some(workers) = workers {
+            builder.worker_threads(workers);
+        }
+        let runtime = builder.build().context("server runtime")?;
+        let dir = tempfile::tempdir()?;
+        let mut config = awaaz::Config {
+            database_url: format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("server.db").display()
+            ),
+            http_addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            engine: awaaz::config::EngineKind::Realtime,
+            ..awaaz::Config::default()
+        };
+        config.realtime.url = model_url.to_owned();
+        config.realtime.api_key = Some(awaaz::config::Secret::new("bench"));
+        config.phone.max_calls = Some(calls + 10);
+        let handle = runtime
+            .spawn(async move {
+                let (store, agent) = awaaz::open(&config).await?;
+                let state = awaaz::AppState::new(store, agent, &config);
+                awaaz::phone::attach_realtime(&state, &config, None)?;
+                let (_, handle) = awaaz::start_with_state(state, config.http_addr).await?;
+                anyhow::Ok(handle)
+            })
+            .await
+            .context("server start panicked")??;
+        Ok(Self {
+            runtime,
+            handle,
+            _dir: dir,
+        })
+    }
+
+    fn media_url(&self) -> String {
+        format!("ws://{}/twilio/media", self.handle.addr())
+    }
+
+    async fn stop(self) -> anyhow::Result<()> {
+        let Self {
+            runtime,
+            handle,
+            _dir,
+        } = self;
+        runtime
+            .spawn(handle.shutdown())
+            .await
+            .context("server shutdown panicked")??;
+        runtime.shutdown_background();
+        Ok(())
+    }
+}
+
+async fn run_server_level(calls: usize, args: &Args) -> anyhow::Result<Level> {
+    let meter = Arc::new(Meter::new()?);
+    let stop = CancellationToken::new();
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let model_url = format!("ws://{}/v1/realtime", listener.local_addr()?);
+    let model = tokio::spawn(fake_model(listener, Arc::clone(&meter), stop.clone()));
+    let server = ServerUnderTest::start(&model_url, calls, args.workers).await?;
+    let hang_up = CancellationToken::new();
+    let mut callers = JoinSet::new();
+    for i in 0..calls {
+        #[allow(clippy::cast_possible_truncation)] // i < calls, a few thousand
+        let phase = Duration::from_micros((i as u64 * 20_000 / calls as u64).max(1));
+        callers.spawn(twilio_caller(
+            server.media_url(),
+            i as u64 + 1,
+            phase,
+            Arc::clone(&meter),
+            hang_up.clone(),
+        ));
+        // Calls arrive over about a second, not all in one instant.
+        if i % 50 == 49 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(args.warmup)).await;
+
+    let cpu_before = procstat::threads_cpu_time(SERVER_THREADS).unwrap_or_default();
+    let wall = Instant::now();
+    meter.measuring.store(true, Ordering::Relaxed);
+    tokio::time::sleep(Duration::from_secs(args.seconds)).await;
+    meter.measuring.store(false, Ordering::Relaxed);
+    let cpu = procstat::threads_cpu_time(SERVER_THREADS)
+        .unwrap_or_default()
+        .saturating_sub(cpu_before);
+    let elapsed = wall.elapsed();
+    #[allow(clippy::cast_precision_loss)] // a byte count
+    let rss_mb = procstat::rss_bytes().unwrap_or(0) as f64 / 1_048_576.0;
+
+    hang_up.cancel();
+    while callers.join_next().await.is_some() {}
+    server.stop().await?;
+    stop.cancel();
+    let _ = model.await;
+
+    let take = |h: &Mutex<Histogram<u64>>| h.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    Ok(Level {
+        calls,
+        to_model: take(&meter.to_model),
+        to_caller: take(&meter.to_caller),
+        cpu_percent: cpu.as_secs_f64() / elapsed.as_secs_f64() * 100.0,
+        rss_mb,
+        frames_sent: meter.frames_sent.load(Ordering::Relaxed),
+        frames_unsent: meter.frames_unsent.load(Ordering::Relaxed),
+        // Sent but never appended (the last few in flight at the hang-up
+        // count too: an upper bound).
+        dropped_in_call: meter
+            .frames_sent
+            .load(Ordering::Relaxed)
+            .saturating_sub(meter.frames_at_model.load(Ordering::Relaxed)),
+        #[allow(clippy::cast_possible_truncation)] // at most `calls`
+        failed: meter.closed_early.load(Ordering::Relaxed) as usize,
+    })
+}
+
+async fn run_engine_level(
+    calls: usize,
+    args: &Args,
+    store: &Arc<dyn Store>,
+) -> anyhow::Result<Level> {
     let meter = Arc::new(Meter::new()?);
     let stop = CancellationToken::new();
     let listener = TcpListener::bind("127.0.0.1:0").await?;
@@ -373,8 +640,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "realtime bridge: added latency per 20 ms frame (loopback, μ-law passthrough), \
+        "realtime bridge ({}): added latency per 20 ms frame (loopback, μ-law passthrough), \
          {} s measured per level, {} cores",
+        match args.path {
+            BridgePath::Server =>
+                "whole server: Twilio streams → bridge → engine → model; server threads' CPU",
+            BridgePath::Engine => "engine alone; whole process's CPU",
+        },
         args.seconds,
         std::thread::available_parallelism().map_or(0, usize::from)
     )?;
